@@ -22,10 +22,10 @@ import (
 	_ "github.com/package-url/packageurl-go"
 	_ "github.com/rogpeppe/go-internal/testscript"
 	_ "github.com/santhosh-tekuri/jsonschema/v6"
-	_ "github.com/spdx/tools-golang/spdx/v2/v2_3"
 	_ "github.com/spdx/tools-golang/json"
+	_ "github.com/spdx/tools-golang/spdx/v2/v2_3"
 	_ "github.com/spf13/cobra"
-	_ "modernc.org/sqlite"
 	_ "golang.org/x/sync/errgroup"
 	_ "golang.org/x/term"
+	_ "modernc.org/sqlite"
 )
