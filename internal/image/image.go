@@ -13,7 +13,7 @@ type Image struct {
 	// Name is the reference or path as the user gave it.
 	Name string `json:"name"`
 	// Source is the kind of source: "registry", "docker-archive", "oci-layout",
-	// "oci-archive" or "dir".
+	// "oci-archive" or "dir". Layers is empty for "dir".
 	Source string `json:"source"`
 	// Digest is the manifest digest ("sha256:..."), where the source has one.
 	Digest string `json:"digest,omitempty"`
@@ -23,14 +23,17 @@ type Image struct {
 	Config *v1.ConfigFile `json:"-"`
 	// Layers are the layers in application order (base first).
 	Layers []Layer `json:"layers,omitempty"`
-	// Dir is the root file system directory for the "dir" source; empty otherwise.
+	// Dir is the root file system directory for the "dir". Layers is empty for "dir".source; empty otherwise.
 	Dir string `json:"dir,omitempty"`
 }
 
 // Layer is one layer blob as its source offers it.
 type Layer struct {
 	// Digest is the digest of the bytes Open returns ("sha256:..."). The walker
-	// hashes the stream and refuses the layer when it differs.
+	// hashes the stream and refuses the layer when it differs. It may be empty
+	// when the source cannot know it without reading the blob (a docker-archive
+	// with compressed layers); the walker then verifies DiffID over the
+	// decompressed stream instead. The cache key is Digest, else DiffID.
 	Digest string `json:"digest"`
 	// DiffID is the digest of the uncompressed tar, from the image config.
 	// When the blob is uncompressed it equals Digest.

@@ -1,14 +1,20 @@
-package image
+// Package source resolves a reference or a path to an image.Image: a registry
+// reference, a docker-save tarball, an OCI archive, an OCI layout directory or
+// a root file system directory. It reads manifests and configs only; layers are
+// streamed later by image.Walk.
+package source
 
 import (
 	"context"
 	"errors"
 
 	"github.com/google/go-containerregistry/pkg/authn"
+
+	"github.com/vigil-sec/vigil/internal/image"
 )
 
-// SourceOptions says how to reach an image.
-type SourceOptions struct {
+// Options says how to reach an image.
+type Options struct {
 	// Platform picks the image from a multi-platform index ("linux/amd64").
 	Platform string
 	// InsecureUnsafe allows plain HTTP and unverified TLS to registries.
@@ -22,6 +28,6 @@ type SourceOptions struct {
 // tarball, an OCI archive or an OCI layout directory, detected from the path
 // or named by a prefix ("registry:", "docker-archive:", "oci-archive:", "oci:",
 // "dir:").
-func Resolve(ctx context.Context, ref string, opts SourceOptions) (*Image, error) {
-	return nil, errors.New("image.Resolve: not implemented")
+func Resolve(ctx context.Context, ref string, opts Options) (*image.Image, error) {
+	return nil, errors.New("source.Resolve: not implemented")
 }
