@@ -31,8 +31,8 @@ type lineCataloger struct {
 	fail func(fsys fs.FS) bool
 }
 
-func (lineCataloger) Name() string      { return "line" }
-func (lineCataloger) Globs() []string   { return []string{"db.txt"} }
+func (lineCataloger) Name() string    { return "line" }
+func (lineCataloger) Globs() []string { return []string{"db.txt"} }
 func (c lineCataloger) Catalog(_ context.Context, fsys fs.FS) ([]inventory.Package, error) {
 	*c.runs++
 	if c.fail != nil && c.fail(fsys) {
