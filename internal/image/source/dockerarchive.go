@@ -23,9 +23,9 @@ const maxArchiveImages = 64
 
 // dockerManifestEntry is one image in a docker save manifest.json.
 type dockerManifestEntry struct {
-	Config       string                     `json:"Config"`
-	RepoTags     []string                   `json:"RepoTags"`
-	Layers       []string                   `json:"Layers"`
+	Config       string                    `json:"Config"`
+	RepoTags     []string                  `json:"RepoTags"`
+	Layers       []string                  `json:"Layers"`
 	LayerSources map[v1.Hash]v1.Descriptor `json:"LayerSources,omitempty"`
 }
 
