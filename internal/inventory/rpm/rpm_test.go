@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -141,11 +140,24 @@ func TestRealRoots(t *testing.T) {
 // go-rpmdb's module; they are read in place, never copied into the repo.
 func goRpmdbTestdata(t testing.TB) string {
 	t.Helper()
-	gobin := testenv.Tool(t, "go")
-	out, err := exec.Command(gobin, "list", "-m", "-f", "{{.Dir}}", "github.com/knqyf263/go-rpmdb").Output()
-	dir := filepath.Join(strings.TrimSpace(string(out)), "pkg", "testdata")
+	testenv.Tool(t, "go")
+	dir := goRpmdbTestdataOrEmpty()
+	if dir == "" {
+		t.Skip("go-rpmdb module not in the module cache")
+	}
+	return dir
+}
+
+// goRpmdbTestdataOrEmpty asks the go command where the pinned go-rpmdb module
+// is; "" when it cannot tell.
+func goRpmdbTestdataOrEmpty() string {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/knqyf263/go-rpmdb").Output()
 	if err != nil || strings.TrimSpace(string(out)) == "" {
-		t.Skipf("go-rpmdb module not in the module cache: %v", err)
+		return ""
+	}
+	dir := filepath.Join(strings.TrimSpace(string(out)), "pkg", "testdata")
+	if _, err := os.Stat(dir); err != nil {
+		return ""
 	}
 	return dir
 }
@@ -229,5 +241,3 @@ func TestDistroDatabases(t *testing.T) {
 		})
 	}
 }
-
-var _ = time.Second
