@@ -1,0 +1,174 @@
+package image
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// cacheVersion is bumped whenever what a walk records, or how, changes.
+const cacheVersion = 1
+
+// maxIndexBytes caps a cache index read back (MaxKeptEntries records of
+// at most a few hundred bytes each).
+const maxIndexBytes = 256 << 20
+
+// cacheKey names a layer's result: the cache format, the verified digest and
+// the keep patterns (sorted and deduplicated by the caller).
+func cacheKey(digest string, keep []string) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "vigil layer cache\x00v%d\x00%s", cacheVersion, digest)
+	for _, k := range keep {
+		fmt.Fprintf(h, "\x00%s", k)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// cacheIndex is index.json in a layer's cache directory; the kept contents
+// lie beside it as f0, f1, ...
+type cacheIndex struct {
+	Version   int      `json:"version"`
+	Digest    string   `json:"digest"`
+	Keep      []string `json:"keep"`
+	Entries   []*entry `json:"entries"`
+	Whiteouts []string `json:"whiteouts,omitempty"`
+	Opaques   []string `json:"opaques,omitempty"`
+}
+
+func writeIndex(dir, digest string, keep []string, d *layerData) error {
+	ix := cacheIndex{Version: cacheVersion, Digest: digest, Keep: keep}
+	for _, p := range slices.Sorted(mapKeys(d.entries)) {
+		ix.Entries = append(ix.Entries, d.entries[p])
+	}
+	ix.Whiteouts = slices.Sorted(mapKeys(d.whiteouts))
+	ix.Opaques = slices.Sorted(mapKeys(d.opaques))
+	f, err := os.OpenFile(filepath.Join(dir, "index.json"), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := json.NewEncoder(f).Encode(&ix); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// loadCached reads a layer's cached result. A missing entry is
+// fs.ErrNotExist; anything else wrong is another error (corrupt entry).
+func loadCached(dir, digest string, keep []string) (*layerData, error) {
+	if _, err := os.Stat(dir); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(filepath.Join(dir, "index.json"))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, errors.New("index missing")
+		}
+		return nil, err
+	}
+	defer f.Close()
+	var ix cacheIndex
+	if err := json.NewDecoder(io.LimitReader(f, maxIndexBytes)).Decode(&ix); err != nil {
+		return nil, fmt.Errorf("index: %w", err)
+	}
+	if ix.Version != cacheVersion || ix.Digest != digest || !slices.Equal(ix.Keep, keep) {
+		return nil, errors.New("index is for another version, digest or keep list")
+	}
+	d := newLayerData()
+	for _, e := range ix.Entries {
+		if e == nil || !fs.ValidPath(e.Path) || e.Path == "." || e.Kind > kindOther {
+			return nil, errors.New("invalid entry in index")
+		}
+		if e.Blob != "" {
+			if !validBlob(e.Blob) || e.Kind != kindFile {
+				return nil, fmt.Errorf("invalid content name %q", e.Blob)
+			}
+			st, err := os.Lstat(filepath.Join(dir, e.Blob))
+			if err != nil {
+				return nil, err
+			}
+			if !st.Mode().IsRegular() || st.Size() != e.Size {
+				return nil, fmt.Errorf("content of %s: size %d, want %d", e.Path, st.Size(), e.Size)
+			}
+		}
+		d.entries[e.Path] = e
+	}
+	for _, p := range ix.Whiteouts {
+		if !fs.ValidPath(p) || p == "." {
+			return nil, errors.New("invalid whiteout in index")
+		}
+		d.whiteouts[p] = struct{}{}
+	}
+	for _, p := range ix.Opaques {
+		if !fs.ValidPath(p) {
+			return nil, errors.New("invalid opaque directory in index")
+		}
+		d.opaques[p] = struct{}{}
+	}
+	d.index()
+	d.setDir(dir)
+	return d, nil
+}
+
+func validBlob(b string) bool {
+	n, ok := strings.CutPrefix(b, "f")
+	if !ok || n == "" {
+		return false
+	}
+	_, err := strconv.ParseUint(n, 10, 31)
+	return err == nil
+}
+
+// publish moves a finished layer directory into the cache atomically. An
+// entry already there (another walk got there first) is kept unless replace
+// is set, in which case it is moved to trash first.
+func publish(tmp, final, trash string, replace bool) error {
+	err := os.Rename(tmp, final)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, syscall.ENOTEMPTY) && !errors.Is(err, syscall.EEXIST) {
+		return err
+	}
+	if !replace {
+		return os.RemoveAll(tmp)
+	}
+	if err := os.Rename(final, trash); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return err
+	}
+	return os.RemoveAll(trash)
+}
+
+func (d *layerData) setDir(dir string) {
+	d.dir = dir
+	for _, e := range d.entries {
+		e.dir = dir
+	}
+}
+
+func mapKeys[M ~map[string]V, V any](m M) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
