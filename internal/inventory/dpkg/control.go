@@ -26,16 +26,12 @@ type stanza struct {
 // starting with '#' are comments.
 type controlParser struct {
 	lr       *lineReader
-	wanted   map[string]bool
+	wanted   []string // lower-case names
 	maxValue int
 }
 
 func newControlParser(r io.Reader, bufSize, maxValue int, wanted ...string) *controlParser {
-	w := make(map[string]bool, len(wanted))
-	for _, f := range wanted {
-		w[f] = true
-	}
-	return &controlParser{lr: newLineReader(r, bufSize), wanted: w, maxValue: maxValue}
+	return &controlParser{lr: newLineReader(r, bufSize), wanted: wanted, maxValue: maxValue}
 }
 
 // next returns the next stanza, or io.EOF after the last one. Any other error
@@ -100,9 +96,10 @@ func (p *controlParser) next() (stanza, error) {
 			last, lastOK = "-", false // swallow its continuation lines
 			continue
 		}
-		name := strings.ToLower(string(line[:colon]))
-		last, lastOK = name, p.wanted[name]
+		name := p.wantedName(line[:colon])
+		last, lastOK = name, name != ""
 		if !lastOK {
+			last = "-" // an unwanted field: its continuation lines are skipped
 			continue
 		}
 		if truncated {
@@ -117,6 +114,17 @@ func (p *controlParser) next() (stanza, error) {
 		}
 		st.fields[name] = string(bytes.Trim(line[colon+1:], " \t"))
 	}
+}
+
+// wantedName returns the wanted field name that name matches, ignoring case,
+// or "" (without allocating: most fields of a status file are not wanted).
+func (p *controlParser) wantedName(name []byte) string {
+	for _, w := range p.wanted {
+		if len(w) == len(name) && strings.EqualFold(w, string(name)) {
+			return w
+		}
+	}
+	return ""
 }
 
 func isBlank(b []byte) bool {

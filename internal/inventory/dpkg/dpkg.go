@@ -404,6 +404,8 @@ func (c *Cataloger) addLicenses(ctx context.Context, fsys fs.FS, pkgs []inventor
 	return nil
 }
 
+const copyrightBuf = 4 << 10
+
 func (c *Cataloger) readCopyright(fsys fs.FS, p string) []string {
 	f, err := fsys.Open(p)
 	if err != nil {
@@ -413,5 +415,7 @@ func (c *Cataloger) readCopyright(fsys fs.FS, p string) []string {
 	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
 		return nil
 	}
-	return parseCopyright(io.LimitReader(f, c.cfg.MaxCopyright), c.cfg.MaxLine)
+	// A small buffer: the lines wanted (Format, License) are short, and a
+	// longer line is skipped whole.
+	return parseCopyright(io.LimitReader(f, c.cfg.MaxCopyright), copyrightBuf)
 }
