@@ -93,7 +93,11 @@ func TestRegistryPlainHTTP(t *testing.T) {
 	tr := startRegistry(t, false, "", "")
 	img := testImage(t, 3, 100_000, "linux/amd64")
 	ref := tr.pushImage(t, "test/img:1", img)
-	got, err := Resolve(context.Background(), ref, Options{InsecureUnsafe: true, Keychain: anonymous})
+	// Layers open with their own context: the one given to Resolve may be
+	// gone by then.
+	rctx, rcancel := context.WithCancel(context.Background())
+	got, err := Resolve(rctx, ref, Options{InsecureUnsafe: true, Keychain: anonymous})
+	rcancel()
 	if err != nil {
 		t.Fatal(err)
 	}
