@@ -1,0 +1,73 @@
+package scan
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+
+	"github.com/vigil-sec/vigil/internal/image"
+	"github.com/vigil-sec/vigil/internal/inventory"
+)
+
+// Config is what the inventory stage needs.
+type Config struct {
+	// Walk bounds the layer walk and names the cache directory.
+	Walk image.Config
+	// Catalogers to run; see catalogers.Default.
+	Catalogers []inventory.Cataloger
+}
+
+// Observer receives logs and progress; both may be nil.
+type Observer = image.Observer
+
+// Inventory walks img once and lists its packages and distribution.
+func Inventory(ctx context.Context, img *image.Image, cfg Config, obs Observer) (*inventory.Inventory, error) {
+	log := obs.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	keep := KeepGlobs(cfg.Catalogers)
+	view, err := image.Walk(ctx, img, keep, cfg.Walk, obs)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", img.Name, err)
+	}
+	defer func() {
+		if err := view.Close(); err != nil {
+			log.Warn("removing temporary files", "err", err)
+		}
+	}()
+	top := view.NumLayers() - 1
+	distro, err := inventory.DetectDistro(view.FS(top))
+	if err != nil {
+		return nil, fmt.Errorf("detect distribution of %s: %w", img.Name, err)
+	}
+	pkgs, err := inventory.Catalog(ctx, view, cfg.Catalogers, distro, log)
+	if err != nil {
+		return nil, fmt.Errorf("catalog %s: %w", img.Name, err)
+	}
+	if pkgs == nil {
+		pkgs = []inventory.Package{}
+	}
+	return &inventory.Inventory{Source: SourceOf(img), Distro: distro, Packages: pkgs}, nil
+}
+
+// KeepGlobs is the union of the files the catalogers and distribution
+// detection read: all that a layer walk needs to keep.
+func KeepGlobs(cats []inventory.Cataloger) []string {
+	keep := slices.Clone(inventory.DistroGlobs())
+	for _, c := range cats {
+		keep = append(keep, c.Globs()...)
+	}
+	slices.Sort(keep)
+	return slices.Compact(keep)
+}
+
+// SourceOf describes img for reports.
+func SourceOf(img *image.Image) inventory.Source {
+	s := inventory.Source{Kind: img.Source, Name: img.Name, Digest: img.Digest, Platform: img.Platform}
+	for _, l := range img.Layers {
+		s.Layers = append(s.Layers, inventory.LayerInfo{Digest: l.Digest, DiffID: l.DiffID, MediaType: l.MediaType, Size: l.Size})
+	}
+	return s
+}
