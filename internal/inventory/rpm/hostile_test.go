@@ -60,9 +60,9 @@ func TestHostileDatabases(t *testing.T) {
 		flips        int
 	}{
 		{"bdb", "libuuid/Packages", "var/lib/rpm/Packages", 150},
-		{"bdb-bigendian", "ubi8-s390x/Packages", "var/lib/rpm/Packages", 10},
-		{"ndb", "sle15-bci/Packages.db", "var/lib/rpm/Packages.db", 150},
-		{"sqlite", "cbl-mariner-2.0/rpmdb.sqlite", "var/lib/rpm/rpmdb.sqlite", 20},
+		{"bdb-bigendian", "ubi8-s390x/Packages", "var/lib/rpm/Packages", 2},
+		{"ndb", "sle15-bci/Packages.db", "var/lib/rpm/Packages.db", 60},
+		{"sqlite", "cbl-mariner-2.0/rpmdb.sqlite", "var/lib/rpm/rpmdb.sqlite", 8},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

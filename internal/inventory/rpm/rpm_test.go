@@ -188,7 +188,6 @@ func TestDistroDatabases(t *testing.T) {
 		{"centos5-plain", "Packages", 110, []string{"bash 3.2-33.el5_11.4 x86_64 bash 3.2-33.el5_11.4"}},
 		{"centos6-plain", "Packages", 129, []string{"glibc 2.12-1.212.el6 x86_64 glibc 2.12-1.212.el6"}},
 		{"centos7-plain", "Packages", 144, []string{"glibc 2.17-222.el7 x86_64 glibc 2.17-222.el7"}},
-		{"centos7-many", "Packages", 395, nil},
 		{"centos8-modularitylabel", "Packages", 517, []string{
 			"nodejs 1:10.21.0-3.module_el8.2.0+391+8da3adc6 x86_64 nodejs 1:10.21.0-3.module_el8.2.0+391+8da3adc6"}},
 		{"ubi8-s390x", "Packages", 181, []string{"openssl-libs 1:1.1.1k-6.el8_5 s390x openssl 1:1.1.1k-6.el8_5"}},
