@@ -3,6 +3,7 @@
 # against plain decompression of its layers (issue 2's benchmark). Not run in CI.
 #
 #   bench/sbom-vs-peers.sh [RUNS]          # RUNS defaults to 5; medians are reported
+#   bench/sbom-vs-peers.sh image           # only build (or find) the reference image
 #
 # Everything heavy lives in $VIGIL_BENCH_DIR (default /var/cache/vigil-bench),
 # outside the repo, and is reused by later runs:
@@ -13,10 +14,11 @@
 set -euo pipefail
 
 RUNS=${1:-${RUNS:-5}}
+case "$RUNS" in image | [1-9] | [1-9][0-9]) ;; *) echo "usage: $0 [RUNS|image]" >&2; exit 2 ;; esac
 BENCH=${VIGIL_BENCH_DIR:-/var/cache/vigil-bench}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # Installed on top of the base in layer 2; chosen so the image is about 64 MB compressed.
-EXTRA=${BENCH_EXTRA_PACKAGES:-"ca-certificates curl openssl python3-minimal libpython3.9-stdlib procps less"}
+EXTRA=${BENCH_EXTRA_PACKAGES:-"ca-certificates curl openssl python3-minimal procps less"}
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$BENCH/bin
 TIME=/usr/bin/time
@@ -249,4 +251,9 @@ main() {
 	}'
 }
 
+if [ "${1:-}" = image ]; then
+	build_image
+	ls -l "$IMAGE" "$BENCH"/image/layers/ >&2
+	exit 0
+fi
 main
