@@ -109,7 +109,7 @@ func TestRegistryWithAuth(t *testing.T) {
 	})
 	t.Run("sbom-formats", func(t *testing.T) {
 		t.Parallel()
-		checkSBOMFormats(t, creds, len(dpkgQuery(t, d.root)), "sbom", "image", ref, "--insecure")
+		checkSBOMFormats(t, creds, "deb", len(dpkgQuery(t, d.root)), "sbom", "image", ref, "--insecure")
 	})
 	t.Run("output-file", func(t *testing.T) {
 		t.Parallel()
@@ -228,7 +228,7 @@ func TestDebianArchives(t *testing.T) {
 	})
 	t.Run("rootfs-sbom-formats", func(t *testing.T) {
 		t.Parallel()
-		checkSBOMFormats(t, nil, len(dpkgQuery(t, d.root)), "sbom", "rootfs", d.root)
+		checkSBOMFormats(t, nil, "deb", len(dpkgQuery(t, d.root)), "sbom", "rootfs", d.root)
 	})
 }
 
@@ -301,7 +301,7 @@ func TestAlpine(t *testing.T) {
 			})
 			t.Run("sbom-formats", func(t *testing.T) {
 				t.Parallel()
-				checkSBOMFormats(t, nil, len(apkInstalled(t, a.installed)), "sbom", "image", "oci:"+ociLayout(t, a.img))
+				checkSBOMFormats(t, nil, "apk", len(apkInstalled(t, a.installed)), "sbom", "image", "oci:"+ociLayout(t, a.img))
 			})
 		})
 	}
