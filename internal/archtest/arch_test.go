@@ -25,7 +25,6 @@ var rules = []struct {
 	{"internal/version", nil},
 	{"internal/testenv", nil},
 	{"internal/archtest", nil},
-	{"internal/deps", nil},
 	{"internal/image", nil},
 	{"internal/image/source", []string{"internal/image"}},
 	{"internal/inventory", []string{"internal/image", "internal/finding"}},
