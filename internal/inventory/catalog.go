@@ -138,16 +138,26 @@ func MatchGlob(pattern, name string) bool {
 	return ok
 }
 
-// SortPackages orders packages by type, name, version, arch and path, so that
-// every output is deterministic.
+// SortPackages puts packages in the canonical order of ComparePackages, so
+// that every output is deterministic.
 func SortPackages(pkgs []Package) {
-	slices.SortFunc(pkgs, func(a, b Package) int {
-		return cmp.Or(
-			cmp.Compare(a.Type, b.Type),
-			cmp.Compare(a.Name, b.Name),
-			cmp.Compare(a.Version, b.Version),
-			cmp.Compare(a.Arch, b.Arch),
-			cmp.Compare(a.Path, b.Path),
-		)
-	})
+	slices.SortFunc(pkgs, func(a, b Package) int { return ComparePackages(&a, &b) })
+}
+
+// ComparePackages is the canonical order of packages: type, name, version,
+// arch, layer, path, then every other field, so that only identical packages
+// compare equal.
+func ComparePackages(a, b *Package) int {
+	return cmp.Or(
+		cmp.Compare(a.Type, b.Type),
+		cmp.Compare(a.Name, b.Name),
+		cmp.Compare(a.Version, b.Version),
+		cmp.Compare(a.Arch, b.Arch),
+		cmp.Compare(a.Layer, b.Layer),
+		cmp.Compare(a.Path, b.Path),
+		cmp.Compare(a.PURL, b.PURL),
+		cmp.Compare(a.SourceName, b.SourceName),
+		cmp.Compare(a.SourceVersion, b.SourceVersion),
+		slices.Compare(a.Licenses, b.Licenses),
+	)
 }

@@ -1,7 +1,6 @@
 package sbom
 
 import (
-	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -38,7 +37,7 @@ func prepare(inv *inventory.Inventory) *prepared {
 	for i := range inv.Packages {
 		pkgs[i] = &inv.Packages[i]
 	}
-	slices.SortStableFunc(pkgs, comparePackages)
+	slices.SortStableFunc(pkgs, inventory.ComparePackages)
 
 	layers := make(map[string]int, 2*len(inv.Source.Layers))
 	for i, l := range inv.Source.Layers {
@@ -83,20 +82,6 @@ func prepare(inv *inventory.Inventory) *prepared {
 	return p
 }
 
-func comparePackages(a, b *inventory.Package) int {
-	return cmp.Or(
-		strings.Compare(a.Type, b.Type),
-		strings.Compare(a.Name, b.Name),
-		strings.Compare(a.Version, b.Version),
-		strings.Compare(a.Arch, b.Arch),
-		strings.Compare(a.Layer, b.Layer),
-		strings.Compare(a.Path, b.Path),
-		strings.Compare(a.PURL, b.PURL),
-		strings.Compare(a.SourceName, b.SourceName),
-		strings.Compare(a.SourceVersion, b.SourceVersion),
-		slices.Compare(a.Licenses, b.Licenses),
-	)
-}
 
 // appendFields appends each field with its length, so that no two field
 // lists encode alike.
