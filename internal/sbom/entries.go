@@ -82,7 +82,6 @@ func prepare(inv *inventory.Inventory) *prepared {
 	return p
 }
 
-
 // appendFields appends each field with its length, so that no two field
 // lists encode alike.
 func appendFields(buf []byte, fields ...string) []byte {

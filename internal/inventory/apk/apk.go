@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/vigil-sec/vigil/internal/inventory"
+	"github.com/vigil-sec/vigil/internal/inventory/lines"
 )
 
 // The installed database: apk-tools 2 keeps it in lib/apk/db; apk-tools 3
@@ -133,7 +134,7 @@ type record struct {
 // whole file: a read error, the size or stanza cap, ctx.
 func (c *Cataloger) parseInstalled(ctx context.Context, r io.Reader, file string) ([]inventory.Package, []error, error) {
 	lim := &io.LimitedReader{R: r, N: c.cfg.MaxFileSize + 1}
-	lr := newLineReader(lim, c.cfg.MaxLine)
+	lr := lines.NewReader(lim, c.cfg.MaxLine)
 	var (
 		pkgs    []inventory.Package
 		bad     []error
@@ -167,7 +168,7 @@ func (c *Cataloger) parseInstalled(ctx context.Context, r io.Reader, file string
 		return nil, nil, err
 	}
 	for {
-		line, truncated, err := lr.next()
+		line, truncated, err := lr.Next()
 		if lim.N <= 0 {
 			return nil, nil, fmt.Errorf("%w: more than %d bytes", errTooLarge, c.cfg.MaxFileSize)
 		}
@@ -188,9 +189,9 @@ func (c *Cataloger) parseInstalled(ctx context.Context, r io.Reader, file string
 		}
 		if !started {
 			started = true
-			rec = record{line: lr.n}
+			rec = record{line: lr.N}
 		}
-		rec.add(lr.n, line, truncated)
+		rec.add(lr.N, line, truncated)
 	}
 }
 

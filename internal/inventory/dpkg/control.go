@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/vigil-sec/vigil/internal/inventory/lines"
 )
 
 // stanza is one deb822 paragraph, reduced to the fields the caller asked for.
@@ -25,13 +27,13 @@ type stanza struct {
 // Stanzas are separated by lines that are empty or hold only blanks; lines
 // starting with '#' are comments.
 type controlParser struct {
-	lr       *lineReader
+	lr       *lines.Reader
 	wanted   []string // lower-case names
 	maxValue int
 }
 
 func newControlParser(r io.Reader, bufSize, maxValue int, wanted ...string) *controlParser {
-	return &controlParser{lr: newLineReader(r, bufSize), wanted: wanted, maxValue: maxValue}
+	return &controlParser{lr: lines.NewReader(r, bufSize), wanted: wanted, maxValue: maxValue}
 }
 
 // next returns the next stanza, or io.EOF after the last one. Any other error
@@ -45,11 +47,11 @@ func (p *controlParser) next() (stanza, error) {
 	)
 	fail := func(format string, args ...any) {
 		if st.err == nil {
-			st.err = fmt.Errorf("line %d: "+format, append([]any{p.lr.n}, args...)...)
+			st.err = fmt.Errorf("line %d: "+format, append([]any{p.lr.N}, args...)...)
 		}
 	}
 	for {
-		line, truncated, err := p.lr.next()
+		line, truncated, err := p.lr.Next()
 		if err == io.EOF {
 			if started {
 				return st, nil
@@ -70,7 +72,7 @@ func (p *controlParser) next() (stanza, error) {
 		}
 		if !started {
 			started = true
-			st = stanza{line: p.lr.n, fields: map[string]string{}}
+			st = stanza{line: p.lr.N, fields: map[string]string{}}
 		}
 		if line[0] == ' ' || line[0] == '\t' {
 			switch {

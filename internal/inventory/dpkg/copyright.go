@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"io"
 	"strings"
+
+	"github.com/vigil-sec/vigil/internal/inventory/lines"
 )
 
 // parseCopyright returns the licences a machine-readable (DEP-5) Debian
@@ -14,7 +16,7 @@ import (
 // the reader's buffer are skipped. Reading stops at the first read error; what
 // was found until then is returned.
 func parseCopyright(r io.Reader, bufSize int) []string {
-	lr := newLineReader(r, bufSize)
+	lr := lines.NewReader(r, bufSize)
 	var (
 		licenses []string
 		seen     = map[string]bool{}
@@ -23,7 +25,7 @@ func parseCopyright(r io.Reader, bufSize int) []string {
 		started  = false
 	)
 	for {
-		line, truncated, err := lr.next()
+		line, truncated, err := lr.Next()
 		if err != nil {
 			return licenses
 		}

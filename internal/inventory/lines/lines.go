@@ -1,4 +1,7 @@
-package dpkg
+// Package lines reads text databases (dpkg status, apk installed) line by
+// line with a bounded buffer, so that a hostile file with an endless line
+// costs no more memory than the buffer.
+package lines
 
 import (
 	"bufio"
@@ -6,29 +9,30 @@ import (
 	"io"
 )
 
-// lineReader reads lines of bounded length: a line longer than the buffer is
+// Reader reads lines of bounded length: a line longer than the buffer is
 // returned truncated to the buffer size (and flagged), the rest discarded
 // without being held in memory.
-type lineReader struct {
+type Reader struct {
 	r       *bufio.Reader
-	n       int    // number of the line last returned, from 1
+	N       int    // number of the line last returned, from 1
 	scratch []byte // holds a truncated line while its rest is discarded
 }
 
-func newLineReader(r io.Reader, size int) *lineReader {
-	return &lineReader{r: bufio.NewReaderSize(r, size)}
+// NewReader reads r with a buffer of size bytes, the longest line kept whole.
+func NewReader(r io.Reader, size int) *Reader {
+	return &Reader{r: bufio.NewReaderSize(r, size)}
 }
 
-// next returns the next line without its "\n" or "\r\n". The slice is valid
+// Next returns the next line without its "\n" or "\r\n". The slice is valid
 // until the next call. At the end it returns io.EOF.
-func (l *lineReader) next() (line []byte, truncated bool, err error) {
+func (l *Reader) Next() (line []byte, truncated bool, err error) {
 	b, err := l.r.ReadSlice('\n')
 	switch {
 	case err == nil:
-		l.n++
+		l.N++
 		return trimEOL(b), false, nil
 	case errors.Is(err, bufio.ErrBufferFull):
-		l.n++
+		l.N++
 		l.scratch = append(l.scratch[:0], b...)
 		for {
 			_, err = l.r.ReadSlice('\n')
@@ -44,7 +48,7 @@ func (l *lineReader) next() (line []byte, truncated bool, err error) {
 		if len(b) == 0 {
 			return nil, false, io.EOF
 		}
-		l.n++
+		l.N++
 		return trimEOL(b), false, nil
 	default:
 		return nil, false, err
