@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	gocmp "github.com/google/go-cmp/cmp"
+	"github.com/package-url/packageurl-go"
 
 	"github.com/vigil-sec/vigil/internal/inventory"
 	"github.com/vigil-sec/vigil/internal/testenv"
@@ -126,9 +127,7 @@ func checkDebianPackages(t *testing.T, inv *inventory.Inventory, root string) {
 			t.Errorf("package %s has type %q; a Debian tree has only deb packages", p.Name, p.Type)
 			continue
 		}
-		if !strings.HasPrefix(p.PURL, "pkg:deb/debian/"+p.Name+"@") {
-			t.Errorf("package %s: PURL %q, want pkg:deb/debian/%s@...", p.Name, p.PURL, p.Name)
-		}
+		checkPURL(t, p, "deb", "debian")
 		if p.Arch == "" {
 			t.Errorf("package %s: no architecture", p.Name)
 		}
@@ -151,14 +150,26 @@ func checkAlpinePackages(t *testing.T, inv *inventory.Inventory, a *alpineImage,
 			t.Errorf("package %s has type %q; Alpine has only apk packages", p.Name, p.Type)
 			continue
 		}
-		if !strings.HasPrefix(p.PURL, "pkg:apk/alpine/"+p.Name+"@") {
-			t.Errorf("package %s: PURL %q, want pkg:apk/alpine/%s@...", p.Name, p.PURL, p.Name)
-		}
+		checkPURL(t, p, "apk", "alpine")
 		if p.Path != "lib/apk/db/installed" {
 			t.Errorf("package %s: path %q, want lib/apk/db/installed", p.Name, p.Path)
 		}
 	}
 	checkDistro(t, inv, inventory.Distro{ID: "alpine", VersionID: version})
+}
+
+// checkPURL requires p's package URL to parse and to name p in namespace ns.
+func checkPURL(t *testing.T, p inventory.Package, typ, ns string) {
+	t.Helper()
+	u, err := packageurl.FromString(p.PURL)
+	if err != nil {
+		t.Errorf("package %s: PURL %q: %v", p.Name, p.PURL, err)
+		return
+	}
+	got := []string{u.Type, u.Namespace, u.Name, u.Version}
+	if want := []string{typ, ns, p.Name, p.Version}; !slices.Equal(got, want) {
+		t.Errorf("package %s: PURL %q names %v, want %v", p.Name, p.PURL, got, want)
+	}
 }
 
 func checkDistro(t *testing.T, inv *inventory.Inventory, want inventory.Distro) {

@@ -245,7 +245,8 @@ func buildAlpine(file string) (*alpineImage, error) {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
 	diff := sha256.New()
-	tr := tar.NewReader(io.TeeReader(zr, diff))
+	tarStream := io.TeeReader(zr, diff)
+	tr := tar.NewReader(tarStream)
 	var installed []byte
 	for {
 		h, err := tr.Next()
@@ -262,7 +263,7 @@ func buildAlpine(file string) (*alpineImage, error) {
 		}
 	}
 	// The rest of the tar stream (end blocks and padding) belongs to the diff ID.
-	if _, err := io.Copy(io.Discard, zr); err != nil {
+	if _, err := io.Copy(io.Discard, tarStream); err != nil {
 		return nil, err
 	}
 	if _, err := io.Copy(io.Discard, f); err != nil {
