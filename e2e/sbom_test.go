@@ -95,6 +95,7 @@ func TestRegistryWithAuth(t *testing.T) {
 	t.Run("no-credentials", func(t *testing.T) {
 		t.Parallel()
 		r := vigil(t, nil, "sbom", "image", ref, "--insecure", "--format", "json")
+		t.Logf("stderr: %s", r.stderr)
 		if r.code != 1 || !authError.Match(r.stderr) || len(r.stdout) != 0 {
 			t.Errorf("without credentials: %v\nwant exit 1, an authentication error and no output; stdout: %.300s", r, r.stdout)
 		}
