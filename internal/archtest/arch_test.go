@@ -31,6 +31,8 @@ var rules = []struct {
 	{"internal/inventory/catalogers", []string{"internal/inventory", "internal/inventory/*"}},
 	{"internal/inventory/lines", nil},
 	{"internal/inventory/*", []string{"internal/inventory", "internal/inventory/lines", "internal/version"}},
+	{"internal/vulndb", []string{"internal/version"}},
+	{"internal/vulndb/*", []string{"internal/vulndb", "internal/version"}},
 	{"internal/sbom", []string{"internal/inventory"}},
 	{"internal/sbom/sbomtest", []string{"internal/sbom", "internal/inventory", "internal/testenv"}},
 	{"internal/report", []string{"internal/inventory", "internal/sbom", "internal/finding", "internal/match", "internal/secrets", "internal/misconfig"}},
