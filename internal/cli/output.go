@@ -13,7 +13,8 @@ import (
 
 // writeOutput runs write against standard output, or against path when set.
 // A regular file is replaced atomically: a failed or interrupted run leaves the
-// previous file, never half a report.
+// previous file, never half a report. A symlink is followed (its target is
+// replaced) and the replaced file keeps its permissions.
 func writeOutput(path string, stdout io.Writer, write func(io.Writer) error) error {
 	if path == "" || path == "-" {
 		bw := bufio.NewWriterSize(stdout, 64<<10)
@@ -22,7 +23,13 @@ func writeOutput(path string, stdout io.Writer, write func(io.Writer) error) err
 		}
 		return bw.Flush()
 	}
-	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+	mode := os.FileMode(0o644)
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real // replace the file a link points to, not the link
+	}
+	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+		mode = fi.Mode().Perm() // keep the permissions of the file being replaced
+	} else if err == nil {
 		// /dev/null, a pipe or a terminal: write in place.
 		f, err := os.OpenFile(path, os.O_WRONLY, 0)
 		if err != nil {
@@ -40,7 +47,7 @@ func writeOutput(path string, stdout io.Writer, write func(io.Writer) error) err
 		return fmt.Errorf("create output: %w", err)
 	}
 	bw := bufio.NewWriterSize(f, 64<<10)
-	err = errors.Join(write(bw), bw.Flush(), f.Sync(), f.Chmod(0o644), f.Close())
+	err = errors.Join(write(bw), bw.Flush(), f.Sync(), f.Chmod(mode), f.Close())
 	if err == nil {
 		err = os.Rename(f.Name(), path)
 	}
