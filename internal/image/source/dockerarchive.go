@@ -220,12 +220,11 @@ func archiveManifestDigest(ctx context.Context, r io.ReaderAt, idx *tarIndex, fi
 	if err != nil {
 		return v1.Hash{}
 	}
-	var cands []candidate
-	var skipped []string
-	if err := collect(ctx, s, root, 0, &cands, &skipped); err != nil {
+	col := newCollector(s)
+	if err := col.collect(ctx, root, 0); err != nil {
 		return v1.Hash{}
 	}
-	for _, c := range cands {
+	for _, c := range col.out {
 		if _, err := s.entry(c.desc); err != nil {
 			continue // other platforms of an index are often not saved
 		}

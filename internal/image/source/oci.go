@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -22,6 +23,11 @@ const (
 	maxConfigBytes   = 16 << 20
 	maxIndexDepth    = 4
 	maxCandidates    = 1024
+	// maxDescriptors bounds the descriptors counted over a whole tree of
+	// nested indexes, duplicates included.
+	maxDescriptors = 4096
+	// maxSkipped bounds the distinct non-image media types an error quotes.
+	maxSkipped = 16
 )
 
 // store is where the blobs of an OCI-shaped image live: a registry repository,
@@ -283,46 +289,104 @@ func (c candidate) platform() (os, arch, variant string, ok bool) {
 	return "", "", "", false
 }
 
-// collect gathers the image manifests an index lists, descending into nested
-// indexes.
-func collect(ctx context.Context, s store, idx *v1.IndexManifest, depth int, out *[]candidate, skipped *[]string) error {
+// collector gathers the image manifests an index lists, descending into
+// nested indexes. Each nested index is read at most once whatever the number
+// of descriptors naming it, and every descriptor seen anywhere in the tree
+// counts against maxDescriptors, so a hostile fan-out of indexes costs at most
+// that many descriptors and reads.
+type collector struct {
+	s       store
+	visited map[v1.Hash]docKind // documents read, by digest, and what they were
+	seen    map[string]bool     // candidates kept, by digest and platform
+	n       int                 // descriptors seen so far
+	out     []candidate
+	skipped []string // distinct media types that name no image, at most maxSkipped
+}
+
+func newCollector(s store) *collector {
+	return &collector{s: s, visited: map[v1.Hash]docKind{}, seen: map[string]bool{}}
+}
+
+// collect adds the image manifests idx lists, at nesting depth depth.
+func (c *collector) collect(ctx context.Context, idx *v1.IndexManifest, depth int) error {
 	if depth > maxIndexDepth {
 		return fmt.Errorf("indexes nested more than %d deep", maxIndexDepth)
 	}
 	for _, d := range idx.Manifests {
-		if len(*out) >= maxCandidates {
-			return fmt.Errorf("index lists more than %d manifests", maxCandidates)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		c.n++
+		if c.n > maxDescriptors {
+			return fmt.Errorf("index tree lists more than %d descriptors", maxDescriptors)
 		}
 		kind := kindOfMediaType(d.MediaType)
 		if d.MediaType == "" || kind == kindIndex {
-			raw, err := readVerifiedManifest(ctx, s, d)
-			if err != nil {
-				return err
+			k, seen := c.visited[d.Digest]
+			if seen && k == kindIndex {
+				continue // its manifests are already collected
 			}
-			k, err := sniffKind(d.MediaType, raw)
-			if err != nil {
-				return fmt.Errorf("manifest %s: %w", d.Digest, err)
+			if !seen {
+				raw, err := readVerifiedManifest(ctx, c.s, d)
+				if err != nil {
+					return err
+				}
+				if k, err = sniffKind(d.MediaType, raw); err != nil {
+					return fmt.Errorf("manifest %s: %w", d.Digest, err)
+				}
+				c.visited[d.Digest] = k
+				if k == kindIndex {
+					sub, err := v1.ParseIndexManifest(bytes.NewReader(raw))
+					if err != nil {
+						return fmt.Errorf("parse index %s: %w", d.Digest, err)
+					}
+					if err := c.collect(ctx, sub, depth+1); err != nil {
+						return err
+					}
+					continue
+				}
 			}
-			if k == kindManifest {
-				*out = append(*out, candidate{desc: d})
-				continue
-			}
-			sub, err := v1.ParseIndexManifest(bytes.NewReader(raw))
-			if err != nil {
-				return fmt.Errorf("parse index %s: %w", d.Digest, err)
-			}
-			if err := collect(ctx, s, sub, depth+1, out, skipped); err != nil {
+			if err := c.add(d); err != nil {
 				return err
 			}
 			continue
 		}
 		if kind != kindManifest {
-			*skipped = append(*skipped, string(d.MediaType))
+			c.skip(string(d.MediaType))
 			continue
 		}
-		*out = append(*out, candidate{desc: d})
+		if err := c.add(d); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// add keeps the image manifest d unless the same digest with the same
+// platform is already kept.
+func (c *collector) add(d v1.Descriptor) error {
+	key := d.Digest.String()
+	if d.Platform != nil {
+		key += " " + d.Platform.String()
+	}
+	if c.seen[key] {
+		return nil
+	}
+	if len(c.out) >= maxCandidates {
+		return fmt.Errorf("index lists more than %d manifests", maxCandidates)
+	}
+	c.seen[key] = true
+	c.out = append(c.out, candidate{desc: d})
+	return nil
+}
+
+// skip records a media type that names no image, for the error message when
+// nothing else is found.
+func (c *collector) skip(mt string) {
+	if len(c.skipped) >= maxSkipped || slices.Contains(c.skipped, mt) {
+		return
+	}
+	c.skipped = append(c.skipped, mt)
 }
 
 // chooseFromIndex picks the image for platform p among the manifests idx
@@ -342,11 +406,11 @@ func chooseFromIndex(ctx context.Context, s store, idx *v1.IndexManifest, p plat
 			return resolveSingle(ctx, s, d, raw, p)
 		}
 	}
-	var cands []candidate
-	var skipped []string
-	if err := collect(ctx, s, idx, 0, &cands, &skipped); err != nil {
+	col := newCollector(s)
+	if err := col.collect(ctx, idx, 0); err != nil {
 		return nil, err
 	}
+	cands, skipped := col.out, col.skipped
 	var available []string
 	var match []candidate
 	for i := range cands {
