@@ -17,17 +17,20 @@ import (
 )
 
 // cacheVersion is bumped whenever what a walk records, or how, changes.
-const cacheVersion = 1
+const cacheVersion = 2
 
 // maxIndexBytes caps a cache index read back (MaxKeptEntries records of
 // at most a few hundred bytes each).
 const maxIndexBytes = 256 << 20
 
-// cacheKey names a layer's result: the cache format, the verified digest and
-// the keep patterns (sorted and deduplicated by the caller).
-func cacheKey(digest string, keep []string) string {
+// cacheKey names a layer's result: the cache format, the verified digest,
+// what it is the digest of (the raw blob or the uncompressed tar: the same
+// bytes may be both when a layer is uncompressed, and one key must never
+// hold two meanings) and the keep patterns (sorted and deduplicated by the
+// caller).
+func cacheKey(digest string, raw bool, keep []string) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "vigil layer cache\x00v%d\x00%s", cacheVersion, digest)
+	fmt.Fprintf(h, "vigil layer cache\x00v%d\x00%s\x00%s", cacheVersion, digestKind(raw), digest)
 	for _, k := range keep {
 		fmt.Fprintf(h, "\x00%s", k)
 	}
@@ -39,14 +42,23 @@ func cacheKey(digest string, keep []string) string {
 type cacheIndex struct {
 	Version   int      `json:"version"`
 	Digest    string   `json:"digest"`
+	Of        string   `json:"of"`     // what Digest is the digest of: "blob" or "diff"
+	DiffID    string   `json:"diffID"` // verified digest of the uncompressed tar
 	Keep      []string `json:"keep"`
 	Entries   []*entry `json:"entries"`
 	Whiteouts []string `json:"whiteouts,omitempty"`
 	Opaques   []string `json:"opaques,omitempty"`
 }
 
-func writeIndex(dir, digest string, keep []string, d *layerData) error {
-	ix := cacheIndex{Version: cacheVersion, Digest: digest, Keep: keep}
+func digestKind(raw bool) string {
+	if raw {
+		return "blob"
+	}
+	return "diff"
+}
+
+func writeIndex(dir, digest string, raw bool, keep []string, d *layerData) error {
+	ix := cacheIndex{Version: cacheVersion, Digest: digest, Of: digestKind(raw), DiffID: d.diffID, Keep: keep}
 	for _, p := range slices.Sorted(mapKeys(d.entries)) {
 		ix.Entries = append(ix.Entries, d.entries[p])
 	}
@@ -69,7 +81,7 @@ func writeIndex(dir, digest string, keep []string, d *layerData) error {
 
 // loadCached reads a layer's cached result. A missing entry is
 // fs.ErrNotExist; anything else wrong is another error (corrupt entry).
-func loadCached(dir, digest string, keep []string) (*layerData, error) {
+func loadCached(dir, digest string, raw bool, keep []string) (*layerData, error) {
 	if _, err := os.Stat(dir); err != nil {
 		return nil, err
 	}
@@ -85,13 +97,20 @@ func loadCached(dir, digest string, keep []string) (*layerData, error) {
 	if err := json.NewDecoder(io.LimitReader(f, maxIndexBytes)).Decode(&ix); err != nil {
 		return nil, fmt.Errorf("index: %w", err)
 	}
-	if ix.Version != cacheVersion || ix.Digest != digest || !slices.Equal(ix.Keep, keep) {
+	if ix.Version != cacheVersion || ix.Digest != digest || ix.Of != digestKind(raw) || !slices.Equal(ix.Keep, keep) {
 		return nil, errors.New("index is for another version, digest or keep list")
 	}
+	if !validSHA256(ix.DiffID) || !raw && ix.DiffID != digest {
+		return nil, errors.New("index has no valid diff ID")
+	}
 	d := newLayerData()
+	d.diffID = ix.DiffID
 	for _, e := range ix.Entries {
 		if e == nil || !fs.ValidPath(e.Path) || e.Path == "." || e.Kind > kindOther {
 			return nil, errors.New("invalid entry in index")
+		}
+		if e.Link != "" && (e.Kind != kindFile || e.Blob != "") {
+			return nil, errors.New("invalid hardlink entry in index")
 		}
 		if e.Blob != "" {
 			if !validBlob(e.Blob) || e.Kind != kindFile {

@@ -53,12 +53,13 @@ type layerWalk struct {
 	dir       string // where kept contents go
 	data      *layerData
 
-	kept     int64
-	nblob    int
-	blobRefs map[string]int
-	buf      []byte
-	warned   map[string]int // contained problems: reason -> count
-	firstBad map[string]string
+	kept      int64
+	keptBytes int64 // content written to dir, replaced files included
+	nblob     int
+	blobRefs  map[string]int
+	buf       []byte
+	warned    map[string]int // contained problems: reason -> count
+	firstBad  map[string]string
 }
 
 func (w *layerWalk) refuse(p, reason string, err error) error {
@@ -131,10 +132,9 @@ func (w *layerWalk) run(ctx context.Context) (*layerData, error) {
 	default:
 		dec = br
 	}
-	un := &unReader{r: dec, w: w, raw: raw, br: br}
-	if !w.verifyRaw {
-		un.h = sha256.New()
-	}
+	// The uncompressed stream is always hashed: it is the diff ID, which
+	// the cache entry records and which must match the image config's.
+	un := &unReader{r: dec, w: w, raw: raw, br: br, h: sha256.New()}
 	if err := w.entries(ctx, tar.NewReader(un)); err != nil {
 		return nil, err
 	}
@@ -146,19 +146,16 @@ func (w *layerWalk) run(ctx context.Context) (*layerData, error) {
 	if _, err := io.CopyBuffer(io.Discard, br, w.buf); err != nil {
 		return nil, w.streamErr(ctx, "reading the layer blob", err)
 	}
-	var sum []byte
+	diffID := "sha256:" + hex.EncodeToString(un.h.Sum(nil))
 	if w.verifyRaw {
-		sum = raw.h.Sum(nil)
-	} else {
-		sum = un.h.Sum(nil)
-	}
-	if got := "sha256:" + hex.EncodeToString(sum); got != w.id {
-		what := "digest"
-		if !w.verifyRaw {
-			what = "diff ID"
+		if got := "sha256:" + hex.EncodeToString(raw.h.Sum(nil)); got != w.id {
+			return nil, w.refuse("", "digest mismatch", fmt.Errorf("content hashes to %s", got))
 		}
-		return nil, w.refuse("", what+" mismatch", fmt.Errorf("content hashes to %s", got))
 	}
+	if want := w.layer.DiffID; want != "" && diffID != want || !w.verifyRaw && diffID != w.id {
+		return nil, w.refuse("", "diff ID mismatch", fmt.Errorf("uncompressed content hashes to %s, the image config says %s", diffID, w.layer.DiffID))
+	}
+	w.data.diffID = diffID
 	return w.data, nil
 }
 
@@ -236,11 +233,12 @@ func (w *layerWalk) entry(hdr *tar.Header, tr *tar.Reader) error {
 	p, abs, escapes := cleanPath(name)
 	base := path.Base(p)
 	if strings.HasPrefix(base, ".wh.") {
-		if escapes || abs {
+		if escapes {
 			w.contain("whiteout outside the root ignored", name)
-			if escapes {
-				return nil
-			}
+			return nil
+		}
+		if abs {
+			w.contain("absolute whiteout path made relative", name)
 		}
 		return w.whiteout(p, base, name)
 	}
@@ -356,6 +354,9 @@ func (w *layerWalk) keepFile(p string, hdr *tar.Header, tr *tar.Reader) error {
 	if hdr.Size > w.cfg.MaxFileBytes {
 		return w.refuse(hdr.Name, "kept file too large", fmt.Errorf("%d bytes, limit %d", hdr.Size, w.cfg.MaxFileBytes))
 	}
+	if w.keptBytes += hdr.Size; w.keptBytes > w.cfg.MaxKeptBytes {
+		return w.refuse(hdr.Name, "kept files too large in total", fmt.Errorf("more than %d bytes", w.cfg.MaxKeptBytes))
+	}
 	blob := "f" + strconv.Itoa(w.nblob)
 	w.nblob++
 	f, err := os.OpenFile(filepath.Join(w.dir, blob), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
@@ -390,15 +391,14 @@ func (w *layerWalk) hardlink(p string, hdr *tar.Header) error {
 	}
 	target := w.data.entries[t]
 	switch {
+	case keep && (target == nil || target.Kind == kindDir || target.Kind == kindFile && target.Blob == ""):
+		// The content is elsewhere (an unkept file, a lower layer): record
+		// the path so that reading it fails loudly with ErrNotKept rather
+		// than looking absent.
+		w.contain("kept path is a hardlink to a file that was not kept", hdr.Name)
+		return w.record(&entry{Path: p, Kind: kindFile, Mode: uint32(hdr.Mode) & 0o7777, MTime: hdr.ModTime.Unix(), Link: t})
 	case target == nil || target.Kind == kindDir:
-		if keep {
-			w.obs.Log.Warn("hardlink to a file that was not kept; skipped", "layer", w.id, "path", hdr.Name, "target", hdr.Linkname)
-			return nil
-		}
 		return w.record(&entry{Path: p, Kind: kindFile, Mode: uint32(hdr.Mode) & 0o7777, MTime: hdr.ModTime.Unix()})
-	case keep && target.Kind == kindFile && target.Blob == "":
-		w.obs.Log.Warn("hardlink to a file that was not kept; skipped", "layer", w.id, "path", hdr.Name, "target", hdr.Linkname)
-		return nil
 	}
 	e := *target
 	e.Path = p

@@ -31,16 +31,28 @@ type entry struct {
 	MTime  int64  `json:"t,omitempty"` // Unix seconds
 	Target string `json:"l,omitempty"` // symlink target
 	Blob   string `json:"b,omitempty"` // kept content, relative to the layer directory
+	// Link is set on a kept path that is a hardlink whose target the walk
+	// did not keep (or that lies in a lower layer): its content is unknown,
+	// and reading or stating it fails with ErrNotKept.
+	Link string `json:"h,omitempty"`
 
 	dir string // the layer directory holding Blob
 }
 
-var errNotKept = errors.New("content not kept by the walk")
+// ErrNotKept is the error of the merged view (View.FS) for a path whose
+// content the walk did not keep although a cataloger asked for it: a kept
+// path that is a symlink, or lies below one, leading to a path no keep
+// pattern covers, or a kept hardlink to an unkept file. It is never
+// fs.ErrNotExist: the file may well exist in the image, so a catalog
+// reading it must fail rather than report nothing.
+var ErrNotKept = errors.New("content not kept by the image walk")
+
 var errNotRegular = errors.New("not a regular file")
 
 // layerData is what one walked layer contributes to the view.
 type layerData struct {
 	dir       string
+	diffID    string // verified digest of the uncompressed tar
 	entries   map[string]*entry
 	whiteouts map[string]struct{} // paths deleted in lower layers
 	opaques   map[string]struct{} // directories whose lower contents are hidden
@@ -131,6 +143,50 @@ func (l *layerData) hides(p string) bool {
 // mergedFS is the file system after layers[0..len-1], upper layers winning.
 type mergedFS struct {
 	layers []*layerData
+	m      *matcher // the walk's keep patterns; nil: no ErrNotKept for links
+}
+
+// tracer is the linker of a resolution through m: it remembers the last
+// symlink met.
+type tracer struct {
+	m            *mergedFS
+	link, target string
+}
+
+func (t *tracer) node(p string) (bool, bool, string, error) {
+	isDir, isLink, target, err := t.m.node(p)
+	if isLink {
+		t.link, t.target = p, target
+	}
+	return isDir, isLink, target, err
+}
+
+// resolve is resolve over m, except that a name that goes through a symlink
+// to a path the walk could not have recorded (no keep pattern covers it or
+// lies below it) fails with ErrNotKept instead of fs.ErrNotExist: the walk
+// cannot tell whether it exists. It also returns the entry found.
+func (m *mergedFS) resolve(op, name string, followLast bool) (string, *entry, error) {
+	t := &tracer{m: m}
+	rp, missing, err := resolveRest(t, op, name, followLast)
+	if err != nil {
+		if m.m != nil && t.link != "" && missing != "" && errors.Is(err, fs.ErrNotExist) && !m.m.relevant(missing) {
+			return "", nil, &fs.PathError{Op: op, Path: name, Err: fmt.Errorf(
+				"%w: %s is a symlink to %q and %s lies outside every keep pattern", ErrNotKept, t.link, t.target, missing)}
+		}
+		return "", nil, err
+	}
+	e, ok := m.lstat(rp)
+	if !ok {
+		return "", nil, &fs.PathError{Op: op, Path: name, Err: fs.ErrNotExist}
+	}
+	// A kept hardlink is a regular file the view knows about, so Stat
+	// answers (a cataloger that stats before it reads then reads and fails);
+	// its content is unknown, so everything that reads it fails.
+	if e.Link != "" && followLast && op != "stat" {
+		return "", nil, &fs.PathError{Op: op, Path: name, Err: fmt.Errorf(
+			"%w: %s is a hardlink to %q, which the walk did not keep", ErrNotKept, rp, e.Link)}
+	}
+	return rp, e, nil
 }
 
 var rootEntry = &entry{Path: ".", Kind: kindDir, Mode: 0o755}
@@ -185,20 +241,16 @@ func (m *mergedFS) list(p string) []*entry {
 }
 
 func (m *mergedFS) Open(name string) (fs.File, error) {
-	rp, err := resolve(m, "open", name, true)
+	rp, e, err := m.resolve("open", name, true)
 	if err != nil {
 		return nil, err
-	}
-	e, ok := m.lstat(rp)
-	if !ok {
-		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
 	switch e.Kind {
 	case kindDir:
 		return &dirFile{info: entryInfo{name: path.Base(name), e: e}, entries: m.list(rp)}, nil
 	case kindFile:
 		if e.Blob == "" {
-			return nil, &fs.PathError{Op: "open", Path: name, Err: errNotKept}
+			return nil, &fs.PathError{Op: "open", Path: name, Err: ErrNotKept}
 		}
 		f, err := os.Open(filepath.Join(e.dir, filepath.FromSlash(e.Blob)))
 		if err != nil {
@@ -211,37 +263,25 @@ func (m *mergedFS) Open(name string) (fs.File, error) {
 }
 
 func (m *mergedFS) Stat(name string) (fs.FileInfo, error) {
-	rp, err := resolve(m, "stat", name, true)
+	_, e, err := m.resolve("stat", name, true)
 	if err != nil {
 		return nil, err
-	}
-	e, ok := m.lstat(rp)
-	if !ok {
-		return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
 	}
 	return entryInfo{name: path.Base(name), e: e}, nil
 }
 
 func (m *mergedFS) Lstat(name string) (fs.FileInfo, error) {
-	rp, err := resolve(m, "lstat", name, false)
+	_, e, err := m.resolve("lstat", name, false)
 	if err != nil {
 		return nil, err
-	}
-	e, ok := m.lstat(rp)
-	if !ok {
-		return nil, &fs.PathError{Op: "lstat", Path: name, Err: fs.ErrNotExist}
 	}
 	return entryInfo{name: path.Base(name), e: e}, nil
 }
 
 func (m *mergedFS) ReadLink(name string) (string, error) {
-	rp, err := resolve(m, "readlink", name, false)
+	_, e, err := m.resolve("readlink", name, false)
 	if err != nil {
 		return "", err
-	}
-	e, ok := m.lstat(rp)
-	if !ok {
-		return "", &fs.PathError{Op: "readlink", Path: name, Err: fs.ErrNotExist}
 	}
 	if e.Kind != kindSymlink {
 		return "", &fs.PathError{Op: "readlink", Path: name, Err: fs.ErrInvalid}
@@ -250,13 +290,9 @@ func (m *mergedFS) ReadLink(name string) (string, error) {
 }
 
 func (m *mergedFS) ReadDir(name string) ([]fs.DirEntry, error) {
-	rp, err := resolve(m, "readdir", name, true)
+	rp, e, err := m.resolve("readdir", name, true)
 	if err != nil {
 		return nil, err
-	}
-	e, ok := m.lstat(rp)
-	if !ok {
-		return nil, &fs.PathError{Op: "readdir", Path: name, Err: fs.ErrNotExist}
 	}
 	if e.Kind != kindDir {
 		return nil, &fs.PathError{Op: "readdir", Path: name, Err: errNotDir}

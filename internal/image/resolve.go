@@ -27,11 +27,19 @@ type linker interface {
 // at the root and ".." stops at it, so no name ever leaves the root. The
 // last component is followed only when followLast is set.
 func resolve(l linker, op, name string, followLast bool) (string, error) {
+	p, _, err := resolveRest(l, op, name, followLast)
+	return p, err
+}
+
+// resolveRest is resolve that also returns, when a component is missing,
+// the path it was resolving at that point: the missing path joined with
+// what was left to resolve (symlinks in that rest not followed).
+func resolveRest(l linker, op, name string, followLast bool) (string, string, error) {
 	if !fs.ValidPath(name) {
-		return "", &fs.PathError{Op: op, Path: name, Err: fs.ErrInvalid}
+		return "", "", &fs.PathError{Op: op, Path: name, Err: fs.ErrInvalid}
 	}
 	if name == "." {
-		return ".", nil
+		return ".", "", nil
 	}
 	cur := ""
 	todo := name
@@ -57,14 +65,14 @@ func resolve(l linker, op, name string, followLast bool) (string, error) {
 		last := strings.Trim(todo, "/") == ""
 		isDir, isLink, target, err := l.node(next)
 		if err != nil {
-			return "", &fs.PathError{Op: op, Path: name, Err: err}
+			return "", path.Clean(next + "/" + todo), &fs.PathError{Op: op, Path: name, Err: err}
 		}
 		if isLink && (!last || followLast) {
 			if target == "" {
-				return "", &fs.PathError{Op: op, Path: name, Err: fs.ErrNotExist}
+				return "", "", &fs.PathError{Op: op, Path: name, Err: fs.ErrNotExist}
 			}
 			if hops++; hops > maxHops {
-				return "", &fs.PathError{Op: op, Path: name, Err: errLoop}
+				return "", "", &fs.PathError{Op: op, Path: name, Err: errLoop}
 			}
 			if strings.HasPrefix(target, "/") {
 				cur = ""
@@ -77,12 +85,12 @@ func resolve(l linker, op, name string, followLast bool) (string, error) {
 			continue
 		}
 		if !last && !isDir {
-			return "", &fs.PathError{Op: op, Path: name, Err: syscall.ENOTDIR}
+			return "", "", &fs.PathError{Op: op, Path: name, Err: syscall.ENOTDIR}
 		}
 		cur = next
 	}
 	if cur == "" {
-		return ".", nil
+		return ".", "", nil
 	}
-	return path.Clean(cur), nil
+	return path.Clean(cur), "", nil
 }

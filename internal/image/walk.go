@@ -38,6 +38,10 @@ type Config struct {
 	// symlinks, directories and whiteouts on the way to them. It bounds the
 	// memory of a walk, which holds these records (never the skipped ones).
 	MaxKeptEntries int64
+	// MaxKeptBytes caps the total content one layer writes to CacheDir:
+	// every kept file, a replaced one included (MaxFileBytes alone lets a
+	// layer of many kept files fill the disk).
+	MaxKeptBytes int64
 	// Parallel is how many layers are streamed at once (0 = number of CPUs).
 	Parallel int
 }
@@ -71,6 +75,11 @@ func DefaultConfig() Config {
 		// copyright, status), some tens of thousands; 250 000 records cost
 		// at most ~50 MB.
 		MaxKeptEntries: 250_000,
+		// The kept files of a real layer are package databases (at most a
+		// few hundred MB: rpmdb.sqlite, Packages) plus small copyright and
+		// release files; 2 GiB is several times the largest real one and
+		// bounds the disk a layer can take (times Parallel for a walk).
+		MaxKeptBytes: 2 << 30,
 	}
 }
 
@@ -85,7 +94,7 @@ func (c Config) Validate() error {
 		v    int64
 	}{
 		{"MaxLayerBytes", c.MaxLayerBytes}, {"MaxRatio", c.MaxRatio}, {"MaxFileBytes", c.MaxFileBytes},
-		{"MaxEntries", c.MaxEntries}, {"MaxKeptEntries", c.MaxKeptEntries},
+		{"MaxEntries", c.MaxEntries}, {"MaxKeptEntries", c.MaxKeptEntries}, {"MaxKeptBytes", c.MaxKeptBytes},
 	} {
 		if l.v <= 0 {
 			errs = append(errs, fmt.Errorf("%s must be positive (see DefaultConfig), got %d", l.name, l.v))
@@ -228,7 +237,8 @@ func (w *walker) walk(ctx context.Context, img *Image) (*View, error) {
 	seen := map[string]int{}
 	for i, l := range img.Layers {
 		first[i] = i
-		if d, _, err := layerDigest(l); err == nil {
+		if d, raw, err := layerDigest(l); err == nil {
+			d = digestKind(raw) + ":" + d
 			if j, ok := seen[d]; ok {
 				first[i] = j
 			} else {
@@ -261,6 +271,18 @@ func (w *walker) walk(ctx context.Context, img *Image) (*View, error) {
 		}
 		return nil, err
 	}
+	for i, l := range img.Layers {
+		// Checked here for every layer: walked, cached or a repeat of
+		// another with the same digest.
+		if l.DiffID != "" && results[first[i]].diffID != l.DiffID {
+			id := l.Digest
+			if id == "" {
+				id = l.DiffID
+			}
+			return nil, &LayerError{Layer: id, Reason: "diff ID mismatch",
+				Err: fmt.Errorf("the layer's content was verified as %s, the image config says %s", results[first[i]].diffID, l.DiffID)}
+		}
+	}
 	for i := range n {
 		if first[i] != i {
 			results[i] = results[first[i]]
@@ -271,7 +293,7 @@ func (w *walker) walk(ctx context.Context, img *Image) (*View, error) {
 	v := &View{tmp: w.tmp}
 	for i, l := range img.Layers {
 		v.layers = append(v.layers, l.DiffID)
-		v.fss = append(v.fss, &mergedFS{layers: results[:i+1]})
+		v.fss = append(v.fss, &mergedFS{layers: results[:i+1], m: w.m})
 		v.touched = append(v.touched, w.touched(results, i, l))
 	}
 	return v, nil
@@ -316,10 +338,10 @@ func (w *walker) layer(ctx context.Context, i int, l Layer) (*layerData, error) 
 		}
 		return nil, &LayerError{Layer: id, Reason: "cannot verify layer", Err: err}
 	}
-	final := filepath.Join(w.layersDir(), cacheKey(digest, w.keep))
+	final := filepath.Join(w.layersDir(), cacheKey(digest, raw, w.keep))
 	replace := w.cfg.NoCache
 	if !w.cfg.NoCache {
-		d, err := loadCached(final, digest, w.keep)
+		d, err := loadCached(final, digest, raw, w.keep)
 		if err == nil {
 			w.obs.Progress(ProgressEvent{Layer: i, Digest: l.Digest, Total: l.Size, Cached: true, Final: true})
 			return d, nil
@@ -339,10 +361,11 @@ func (w *walker) layer(ctx context.Context, i int, l Layer) (*layerData, error) 
 	lw := &layerWalk{cfg: &w.cfg, obs: w.obs, m: w.m, index: i, layer: l, id: digest, verifyRaw: raw, dir: dir, data: newLayerData()}
 	d, err := lw.run(ctx)
 	if err != nil {
+		_ = os.RemoveAll(dir) // now, not when the other layers are done
 		return nil, err
 	}
 	d.index()
-	if err := writeIndex(dir, digest, w.keep, d); err != nil {
+	if err := writeIndex(dir, digest, raw, w.keep, d); err != nil {
 		return nil, fmt.Errorf("cache layer %s: %w", digest, err)
 	}
 	trash := filepath.Join(w.tmp, fmt.Sprintf("old-%d", w.trashN.Add(1)))
