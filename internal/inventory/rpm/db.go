@@ -62,11 +62,17 @@ func (c *Cataloger) readDB(ctx context.Context, fsys fs.FS, p string) ([]invento
 	if err != nil {
 		return nil, sum, fmt.Errorf("rpm database %s: %w", p, err)
 	}
-	if path.Base(p) == "rpmdb.sqlite" && isRegular(fsys, p+walSuffix) {
+	if path.Base(p) == "rpmdb.sqlite" {
+		wal, err := isRegular(fsys, p+walSuffix)
+		if err != nil {
+			return nil, sum, fmt.Errorf("rpm database %s: %w", p+walSuffix, err)
+		}
 		// A write-ahead log not yet folded into the database holds the latest
 		// transactions: SQLite replays it when it sits beside the copy.
-		if _, err := copyCapped(fsys, p+walSuffix, local+walSuffix, c.cfg.MaxDBSize); err != nil {
-			return nil, sum, fmt.Errorf("rpm database %s: %w", p+walSuffix, err)
+		if wal {
+			if _, err := copyCapped(fsys, p+walSuffix, local+walSuffix, c.cfg.MaxDBSize); err != nil {
+				return nil, sum, fmt.Errorf("rpm database %s: %w", p+walSuffix, err)
+			}
 		}
 	}
 	infos, err := c.decode(ctx, local)
