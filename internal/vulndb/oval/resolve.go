@@ -713,6 +713,11 @@ func affectedOf(a alt, eco string, cmpr version.Comparator) ([]vulndb.Affected, 
 	var order []string
 	byPkg := map[string]*bounds{}
 	for _, c := range a {
+		switch c.op {
+		case opAny, opLess, opLessEq, opGreater, opGreaterEq, opEquals:
+		default:
+			return nil, fmt.Errorf("evr operation %q not supported", clip(c.op))
+		}
 		v := ""
 		if c.op != opAny {
 			var err error
