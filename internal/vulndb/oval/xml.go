@@ -104,9 +104,10 @@ var errEntity = errors.New("DOCTYPE with entity declarations or an external subs
 // errTooDeep ends the read of a document nested deeper than HardMaxDepth.
 var errTooDeep = errors.New("elements nested too deeply")
 
-// guard is the token source of the decoder Parse uses. It sits between the
-// raw decoder and the one that decodes elements, so that every token is
-// checked before anything is built from it:
+// guard is the token source of the decoder Parse uses. It reads raw tokens
+// (no namespace work; the element decoder above it translates namespaces and
+// checks that end tags match) and checks every one before anything is built
+// from it:
 //   - a DOCTYPE that declares entities or names an external subset ends the read;
 //   - an element deeper than MaxDepth is dropped whole (tokens and all) and
 //     flagged, so the record holding it becomes a Problem and the others read on;
@@ -137,7 +138,7 @@ func (g *guard) flagged() error {
 
 func (g *guard) Token() (xml.Token, error) {
 	for {
-		tok, err := g.d.Token()
+		tok, err := g.d.RawToken()
 		if err != nil {
 			return tok, err
 		}
@@ -180,7 +181,7 @@ func (g *guard) drop() error {
 		if g.depth+n > HardMaxDepth {
 			return fmt.Errorf("%w: over %d levels", errTooDeep, HardMaxDepth)
 		}
-		tok, err := g.d.Token()
+		tok, err := g.d.RawToken()
 		if err != nil {
 			return err
 		}
