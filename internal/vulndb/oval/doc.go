@@ -20,7 +20,8 @@
 // textfilecontent, variable_test on the running kernel, extend_definition of
 // the "release is installed" inventory definition) cannot be decided for an
 // image and count as true; a definition left with no package at all (the
-// Ubuntu kernel livepatch LSNs) emits nothing.
+// Ubuntu kernel USNs, which test the running kernel with uname and
+// variable_test, and the livepatch LSNs: 53 of noble's 260) emits nothing.
 //
 // Mapping:
 //   - Azure Linux / CBL-Mariner: one definition per CVE x package. They are
@@ -35,6 +36,8 @@
 //     DISTRO severity on each Affected and, the highest of them, on the
 //     Advisory; advisory_date is Published. Definitions marked
 //     <patchable>Not Applicable</patchable> are kept as their criteria say.
+//     Several definitions for one CVE x package (older and newer fixes) stay
+//     separate Affected entries, matched as a union as an OVAL interpreter would.
 //   - Ubuntu: one Advisory per USN patch definition (ID "USN-6729-3" or
 //     "LSN-0104-1"), Aliases = its CVE references, Source "ubuntu",
 //     ecosystem "Ubuntu:24.04" (from the inventory definition's title, else
