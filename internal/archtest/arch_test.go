@@ -27,6 +27,7 @@ var rules = []struct {
 	{"internal/archtest", nil},
 	{"internal/image", nil},
 	{"internal/image/source", []string{"internal/image"}},
+	{"internal/image/imagetest", []string{"internal/image"}},
 	{"internal/inventory", []string{"internal/image", "internal/finding"}},
 	{"internal/inventory/catalogers", []string{"internal/inventory", "internal/inventory/*"}},
 	{"internal/inventory/lines", nil},

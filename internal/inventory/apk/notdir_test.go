@@ -1,98 +1,27 @@
 package apk
 
 import (
-	"archive/tar"
-	"bytes"
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
-	"io"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"testing/fstest"
-	"time"
 
-	"github.com/vigil-sec/vigil/internal/image"
+	"github.com/vigil-sec/vigil/internal/image/imagetest"
 )
 
-// layerFiles is one layer: path -> content, every entry a regular file.
-type layerFiles map[string]string
+// layerFiles is one layer: path -> content.
+type layerFiles = imagetest.Files
 
-// tarLayer packs files as an uncompressed tar layer.
-func tarLayer(t testing.TB, files layerFiles) image.Layer {
-	t.Helper()
-	var b bytes.Buffer
-	tw := tar.NewWriter(&b)
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	for _, n := range names {
-		h := &tar.Header{Name: n, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(files[n])), ModTime: time.Unix(1700000000, 0)}
-		if err := tw.WriteHeader(h); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := io.WriteString(tw, files[n]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	blob := b.Bytes()
-	s := sha256.Sum256(blob)
-	d := "sha256:" + hex.EncodeToString(s[:])
-	return image.Layer{Digest: d, DiffID: d, Size: int64(len(blob)),
-		Open: func(context.Context) (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(blob)), nil }}
-}
-
-// mergedFS walks the layers with the cataloger's globs and returns the
-// image's merged view after the last layer.
+// mergedFS is the walker's merged view of the layers, kept with this cataloger's globs.
 func mergedFS(t testing.TB, layers ...layerFiles) fs.FS {
 	t.Helper()
-	img := &image.Image{Name: "test", Source: "registry"}
-	for _, l := range layers {
-		img.Layers = append(img.Layers, tarLayer(t, l))
-	}
-	cfg := image.DefaultConfig()
-	cfg.CacheDir = t.TempDir()
-	v, err := image.Walk(t.Context(), img, New(nil).Globs(), cfg, image.Observer{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { v.Close() })
-	return v.FS(v.NumLayers() - 1)
+	return imagetest.Merged(t, New(nil).Globs(), layers...)
 }
 
-// osFS writes files under a temporary directory and returns os.DirFS of it.
-func osFS(t testing.TB, files layerFiles) fs.FS {
-	t.Helper()
-	dir := t.TempDir()
-	for n, c := range files {
-		p := filepath.Join(dir, filepath.FromSlash(n))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(c), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return os.DirFS(dir)
-}
+func osFS(t testing.TB, files layerFiles) fs.FS { return imagetest.DirFS(t, files) }
 
-func mapFS(files layerFiles) fs.FS {
-	m := fstest.MapFS{}
-	for n, c := range files {
-		m[n] = &fstest.MapFile{Data: []byte(c)}
-	}
-	return m
-}
+func mapFS(files layerFiles) fs.FS { return imagetest.MapFS(files) }
 
 const onePackage = "P:a\nV:1-r0\nA:x86_64\n\n"
 
