@@ -1,0 +1,46 @@
+// Package osv imports vulnerability records in the OSV format
+// (https://ossf.github.io/osv-schema/, schema 1.x): the Go vulnerability
+// database, RustSec, the GitHub Advisory Database, PyPA, and the
+// per-ecosystem all.zip files that osv.dev publishes.
+//
+// Usage:
+//
+//	err := osv.Parse(ctx, f, "GO-2023-2102.json", emit, problem) // one record
+//	err := osv.ImportDir(ctx, os.DirFS(dir), emit, problem)       // every *.json below dir
+//	err := osv.ImportZip(ctx, f, size, "Go/all.zip", emit, problem)
+//
+// Each record becomes one vulndb.Advisory with Source "osv": id, aliases,
+// summary (cut at MaxSummary), published, modified, severity, reference
+// URLs, and per affected package its OSV ecosystem string ("Go", "npm",
+// "crates.io", "Debian:12", ...), name, StatusAffected, per-package
+// severity, ranges (SEMVER, ECOSYSTEM, GIT; events kept in order) and the
+// explicit versions list. details, related, credits, ecosystem_specific and
+// database_specific are dropped (so are GHSA's database_specific severity
+// label and RustSec's "informational" kind). A withdrawn record is skipped
+// without a Problem. An affected entry with neither ranges nor versions is
+// kept as it is; matching decides what it means.
+//
+// Checks: the ID and aliases must look like advisory IDs; every event sets
+// exactly one of introduced, fixed, last_affected, limit; SEMVER ranges and
+// the Go ecosystem need SemVer 2.0 versions (no "v"); Debian/Ubuntu, Alpine
+// and rpm-based ecosystems (Red Hat, AlmaLinux, Rocky Linux, Azure Linux,
+// CBL-Mariner, SUSE, ...) are checked with internal/version. Other
+// ecosystems' versions (npm, PyPI, Maven, ...) are only checked for length
+// and control characters.
+//
+// Hostile input: a record is read to at most MaxRecordSize bytes; fields are
+// capped at MaxField (URLs at MaxURL) and lists at MaxList. A record that
+// breaks a rule (truncated JSON, wrong types, trailing junk, an over-long
+// field, a bad version) is reported as one *vulndb.Problem naming the file
+// and, where it can be found, the record's ID, and nothing of it is emitted;
+// the other records still import. ImportZip never extracts to disk: each
+// entry is inflated in memory up to MaxRecordSize whatever its header
+// claims; entries that are not *.json regular files or whose names are not
+// clean relative paths are Problems; past MaxZipEntries entries or
+// MaxZipTotal bytes the rest is one Problem.
+//
+// Limits: the PyPA advisory database is published as OSV YAML; no YAML
+// module is in go.mod, so it is out of scope here (its records are also on
+// osv.dev's PyPI all.zip as JSON, which ImportZip reads). Fetching over
+// HTTPS is the update command's job: hand the downloaded file to ImportZip.
+package osv
