@@ -56,12 +56,12 @@ func TestParse(t *testing.T) {
 		t.Fatalf("err %v, problems %v", res.err, res.problems)
 	}
 	want := []*vulndb.Advisory{{
-		ID:        "GO-2023-2102",
-		Aliases:   []string{"CVE-2023-39325", "GHSA-4374-p667-p6c8"},
-		Source:    "osv",
-		Summary:   "HTTP/2 rapid reset",
-		Modified:  time.Date(2023, 10, 11, 0, 0, 0, 0, time.UTC),
-		Severity:  []vulndb.Severity{{Type: "CVSS_V3", Score: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"}},
+		ID:         "GO-2023-2102",
+		Aliases:    []string{"CVE-2023-39325", "GHSA-4374-p667-p6c8"},
+		Source:     "osv",
+		Summary:    "HTTP/2 rapid reset",
+		Modified:   time.Date(2023, 10, 11, 0, 0, 0, 0, time.UTC),
+		Severity:   []vulndb.Severity{{Type: "CVSS_V3", Score: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"}},
 		References: []string{"https://go.dev/cl/534215"},
 		Affected: []vulndb.Affected{
 			{Ecosystem: "Go", Package: "stdlib", Status: vulndb.StatusAffected,
