@@ -1,0 +1,60 @@
+package osv
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/vigil-sec/vigil/internal/vulndb"
+)
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(goRecord))
+	f.Add([]byte(goRecord[:300]))
+	f.Add([]byte(`{"id": "OSV-2020-1", "withdrawn": "2021-01-01T00:00:00Z"}`))
+	f.Add([]byte(`{"id": "DSA-1-1", "affected": [{"package": {"ecosystem": "Debian:11", "name": "a"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1:2.3-4"}]}], "versions": ["1.0-1"]}]}`))
+	f.Add([]byte(`{"id": "X-1", "affected": [{"package": {"ecosystem": "Alpine:v3.20", "name": "a"}, "ranges": [{"type": "GIT", "events": [{"introduced": "abc"}, {"limit": "*"}]}]}], "severity": [{"type": "CVSS_V3", "score": "x"}]}`))
+	f.Add([]byte(`{"id": "X-1", "aliases": ["X-1", "Y-2"], "summary": "\u00e9\ud800", "references": [{"url": "https://x"}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		n := 0
+		var problems []*vulndb.Problem
+		err := Parse(context.Background(), bytes.NewReader(data), "f", func(a *vulndb.Advisory) error {
+			n++
+			if checkID("id", a.ID) != nil || a.Source != Source || len(a.Summary) > MaxSummary {
+				t.Fatalf("bad advisory %+v", a)
+			}
+			for _, al := range a.Aliases {
+				if checkID("alias", al) != nil || al == a.ID {
+					t.Fatalf("bad alias %q", al)
+				}
+			}
+			for _, af := range a.Affected {
+				if af.Ecosystem == "" || af.Package == "" || af.Status != vulndb.StatusAffected {
+					t.Fatalf("bad affected %+v", af)
+				}
+				for _, r := range af.Ranges {
+					if len(r.Events) == 0 {
+						t.Fatalf("range without events %+v", af)
+					}
+					for _, ev := range r.Events {
+						if checkEvent(ev, nil) != nil {
+							t.Fatalf("bad event %+v", ev)
+						}
+					}
+				}
+			}
+			return nil
+		}, func(p *vulndb.Problem) {
+			if p.File != "f" || p.Err == nil {
+				t.Fatalf("bad problem %+v", p)
+			}
+			problems = append(problems, p)
+		})
+		if err != nil {
+			t.Fatalf("Parse of in-memory input returned %v", err)
+		}
+		if n+len(problems) > 1 {
+			t.Fatalf("%d advisories and %d problems from one record", n, len(problems))
+		}
+	})
+}
