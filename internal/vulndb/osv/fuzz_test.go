@@ -3,6 +3,7 @@ package osv
 import (
 	"bytes"
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/vigil-sec/vigil/internal/vulndb"
@@ -24,7 +25,7 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("bad advisory %+v", a)
 			}
 			for _, al := range a.Aliases {
-				if checkID("alias", al) != nil || al == a.ID {
+				if checkID("alias", al) != nil || al == a.ID || len(slices.Compact(slices.Sorted(slices.Values(a.Aliases)))) != len(a.Aliases) {
 					t.Fatalf("bad alias %q", al)
 				}
 			}

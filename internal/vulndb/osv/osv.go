@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -172,7 +173,7 @@ func convert(rec *record) (*vulndb.Advisory, error) {
 		if err := checkID(fmt.Sprintf("aliases[%d]", i), a); err != nil {
 			return nil, err
 		}
-		if a != rec.ID {
+		if a != rec.ID && !slices.Contains(adv.Aliases, a) {
 			adv.Aliases = append(adv.Aliases, a)
 		}
 	}

@@ -75,6 +75,17 @@ func TestParse(t *testing.T) {
 	}
 }
 
+func TestParseAliasesDeduplicated(t *testing.T) {
+	t.Parallel()
+	res := parseString(`{"id": "X-1", "aliases": ["CVE-2020-1", "X-1", "CVE-2020-1", "GHSA-a"]}`)
+	if len(res.advs) != 1 {
+		t.Fatalf("problems %v", res.problems)
+	}
+	if d := cmp.Diff([]string{"CVE-2020-1", "GHSA-a"}, res.advs[0].Aliases); d != "" {
+		t.Errorf("aliases (-want +got):\n%s", d)
+	}
+}
+
 func TestParseSummaryClipped(t *testing.T) {
 	t.Parallel()
 	long := strings.Repeat("é", MaxSummary)
