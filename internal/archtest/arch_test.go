@@ -33,6 +33,7 @@ var rules = []struct {
 	{"internal/inventory/lines", nil},
 	{"internal/inventory/*", []string{"internal/inventory", "internal/inventory/lines", "internal/version"}},
 	{"internal/vulndb", []string{"internal/version"}},
+	{"internal/vulndb/vulndbtest", []string{"internal/vulndb"}},
 	{"internal/vulndb/*", []string{"internal/vulndb", "internal/version"}},
 	{"internal/sbom", []string{"internal/inventory"}},
 	{"internal/sbom/sbomtest", []string{"internal/sbom", "internal/inventory", "internal/testenv"}},

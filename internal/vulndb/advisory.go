@@ -1,6 +1,10 @@
 package vulndb
 
-import "time"
+import (
+	"context"
+	"io"
+	"time"
+)
 
 // Advisory is one vulnerability record in vigil's own model. It is shaped
 // after OSV (https://ossf.github.io/osv-schema/) so that OSV records import
@@ -108,3 +112,9 @@ func (p *Problem) Error() string {
 }
 
 func (p *Problem) Unwrap() error { return p.Err }
+
+// ParseFunc is the shape of every importer's parser: it reads one file of a
+// source's native format, emits each advisory and reports each record it
+// cannot read as a Problem. It returns an error only when reading fails, ctx
+// ends or emit fails.
+type ParseFunc func(ctx context.Context, r io.Reader, file string, emit Emit, problem func(*Problem)) error

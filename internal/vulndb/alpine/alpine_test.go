@@ -16,32 +16,20 @@ import (
 
 	"github.com/vigil-sec/vigil/internal/testenv"
 	"github.com/vigil-sec/vigil/internal/vulndb"
+	"github.com/vigil-sec/vigil/internal/vulndb/vulndbtest"
 )
 
 // result is everything one Parse call produced.
-type result struct {
-	advs     []*vulndb.Advisory
-	problems []string
-	err      error
-}
+type result = vulndbtest.Result
 
 func parseAll(t testing.TB, r io.Reader, file string) result {
 	t.Helper()
-	var res result
-	res.err = Parse(context.Background(), r, file,
-		func(a *vulndb.Advisory) error { res.advs = append(res.advs, a); return nil },
-		func(p *vulndb.Problem) { res.problems = append(res.problems, p.Error()) })
-	return res
+	return vulndbtest.Parse(t, Parse, r, file)
 }
 
 func parseFile(t testing.TB, path string) result {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	return parseAll(t, f, path)
+	return vulndbtest.ParseFile(t, Parse, path)
 }
 
 func find(advs []*vulndb.Advisory, id string) *vulndb.Advisory {
@@ -115,15 +103,15 @@ func TestRealCounts(t *testing.T) {
 				t.Errorf("raw file: %d packages, %d ID strings; README says %d, %d", pkgs, strs, tt.pkgs, tt.strs)
 			}
 			res := parseFile(t, path)
-			if res.err != nil {
-				t.Fatal(res.err)
+			if res.Err != nil {
+				t.Fatal(res.Err)
 			}
-			if len(res.advs) != tt.advisories || len(res.problems) != tt.probs {
-				t.Errorf("got %d advisories, %d problems %q; want %d, %d", len(res.advs), len(res.problems), res.problems, tt.advisories, tt.probs)
+			if len(res.Advisories) != tt.advisories || len(res.Problems) != tt.probs {
+				t.Errorf("got %d advisories, %d problems %q; want %d, %d", len(res.Advisories), len(res.Problems), res.Problems, tt.advisories, tt.probs)
 			}
 			seen := map[string]bool{}
 			eco := "Alpine:" + strings.SplitN(tt.file, "/", 2)[0]
-			for _, a := range res.advs {
+			for _, a := range res.Advisories {
 				for _, af := range a.Affected {
 					seen[af.Package] = true
 					if af.Ecosystem != eco {
@@ -153,12 +141,12 @@ func TestAllFiles(t *testing.T) {
 	total, probs := 0, 0
 	for _, f := range files {
 		res := parseFile(t, f)
-		if res.err != nil {
-			t.Fatalf("%s: %v", f, res.err)
+		if res.Err != nil {
+			t.Fatalf("%s: %v", f, res.Err)
 		}
-		total += len(res.advs)
-		probs += len(res.problems)
-		for _, p := range res.problems {
+		total += len(res.Advisories)
+		probs += len(res.Problems)
+		for _, p := range res.Problems {
 			if !strings.Contains(p, "malformed ID") {
 				t.Errorf("unexpected problem %s", p)
 			}
@@ -182,15 +170,15 @@ func TestSpotChecks(t *testing.T) {
 		advs []*vulndb.Advisory
 		want *vulndb.Advisory
 	}{
-		{"openssl fix 3.20", v320.advs, &vulndb.Advisory{ID: "CVE-2024-9143", Source: "alpine",
+		{"openssl fix 3.20", v320.Advisories, &vulndb.Advisory{ID: "CVE-2024-9143", Source: "alpine",
 			Affected: []vulndb.Affected{fixed(e320, "openssl", "3.3.2-r1")}}},
-		{"openssl fix 3.18", v318.advs, &vulndb.Advisory{ID: "CVE-2024-9143", Source: "alpine",
+		{"openssl fix 3.18", v318.Advisories, &vulndb.Advisory{ID: "CVE-2024-9143", Source: "alpine",
 			Affected: []vulndb.Affected{fixed("Alpine:v3.18", "openssl", "3.1.7-r1")}}},
-		{"busybox not affected", v320.advs, &vulndb.Advisory{ID: "CVE-2021-42373", Source: "alpine",
+		{"busybox not affected", v320.Advisories, &vulndb.Advisory{ID: "CVE-2021-42373", Source: "alpine",
 			Affected: []vulndb.Affected{notAffected(e320, "busybox")}}},
-		{"zlib not affected", v320.advs, &vulndb.Advisory{ID: "CVE-2023-45853", Source: "alpine",
+		{"zlib not affected", v320.Advisories, &vulndb.Advisory{ID: "CVE-2023-45853", Source: "alpine",
 			Affected: []vulndb.Affected{notAffected(e320, "zlib")}}},
-		{"merged across packages with alias", v320.advs, &vulndb.Advisory{ID: "CVE-2023-44487", Source: "alpine",
+		{"merged across packages with alias", v320.Advisories, &vulndb.Advisory{ID: "CVE-2023-44487", Source: "alpine",
 			Aliases: []string{"VSV00013"},
 			Affected: []vulndb.Affected{
 				fixed(e320, "nghttp2", "1.57.0-r0"),
@@ -198,7 +186,7 @@ func TestSpotChecks(t *testing.T) {
 				notAffected(e320, "nodejs"),
 				fixed(e320, "varnish", "7.4.2-r0"),
 			}}},
-		{"TALOS alias", v35.advs, &vulndb.Advisory{ID: "CVE-2017-2887", Source: "alpine",
+		{"TALOS alias", v35.Advisories, &vulndb.Advisory{ID: "CVE-2017-2887", Source: "alpine",
 			Aliases: []string{"TALOS-2017-0394"}, Affected: []vulndb.Affected{fixed("Alpine:v3.5", "sdl2_image", "2.0.1-r2")}}},
 	}
 	for _, tt := range tests {
@@ -216,18 +204,18 @@ func TestDeterministic(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(testenv.Shared(t, "vulndata", "alpine-secdb", "json"), "v3.21", "community.json")
 	a, b := parseFile(t, path), parseFile(t, path)
-	ja, err := json.Marshal(a.advs)
+	ja, err := json.Marshal(a.Advisories)
 	if err != nil {
 		t.Fatal(err)
 	}
-	jb, err := json.Marshal(b.advs)
+	jb, err := json.Marshal(b.Advisories)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(ja, jb) || !slices.Equal(a.problems, b.problems) {
+	if !bytes.Equal(ja, jb) || !slices.Equal(a.Problems, b.Problems) {
 		t.Fatal("two parses of one file differ")
 	}
-	if !slices.IsSortedFunc(a.advs, func(x, y *vulndb.Advisory) int { return strings.Compare(x.ID, y.ID) }) {
+	if !slices.IsSortedFunc(a.Advisories, func(x, y *vulndb.Advisory) int { return strings.Compare(x.ID, y.ID) }) {
 		t.Error("advisories not in ID order")
 	}
 }
@@ -276,20 +264,20 @@ func TestHostile(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			res := parseAll(t, strings.NewReader(tt.in), "x.json")
-			if res.err != nil {
-				t.Fatalf("Parse: %v", res.err)
+			if res.Err != nil {
+				t.Fatalf("Parse: %v", res.Err)
 			}
 			var ids []string
-			for _, a := range res.advs {
+			for _, a := range res.Advisories {
 				ids = append(ids, a.ID)
 			}
 			if diff := cmp.Diff(tt.ids, ids); diff != "" {
 				t.Errorf("advisories (-want +got):\n%s", diff)
 			}
-			if len(res.problems) != len(tt.problems) {
-				t.Fatalf("problems %q, want %d matching %q", res.problems, len(tt.problems), tt.problems)
+			if len(res.Problems) != len(tt.problems) {
+				t.Fatalf("problems %q, want %d matching %q", res.Problems, len(tt.problems), tt.problems)
 			}
-			for i, p := range res.problems {
+			for i, p := range res.Problems {
 				if !strings.Contains(p, tt.problems[i]) || !strings.HasPrefix(p, "x.json") {
 					t.Errorf("problem %d = %q, want it to contain %q", i, p, tt.problems[i])
 				}
@@ -313,13 +301,13 @@ func TestSizeCap(t *testing.T) {
 	parts = append(parts, strings.NewReader(`]}`))
 	var res result
 	err := parse(context.Background(), io.MultiReader(parts...), "big.json", limit,
-		func(a *vulndb.Advisory) error { res.advs = append(res.advs, a); return nil },
-		func(p *vulndb.Problem) { res.problems = append(res.problems, p.Error()) })
+		func(a *vulndb.Advisory) error { res.Advisories = append(res.Advisories, a); return nil },
+		func(p *vulndb.Problem) { res.Problems = append(res.Problems, p.Error()) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.advs) != 1 || len(res.problems) != 1 || !strings.Contains(res.problems[0], "larger than") {
-		t.Fatalf("got %d advisories, problems %q", len(res.advs), res.problems)
+	if len(res.Advisories) != 1 || len(res.Problems) != 1 || !strings.Contains(res.Problems[0], "larger than") {
+		t.Fatalf("got %d advisories, problems %q", len(res.Advisories), res.Problems)
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,33 +15,21 @@ import (
 
 	"github.com/vigil-sec/vigil/internal/testenv"
 	"github.com/vigil-sec/vigil/internal/vulndb"
+	"github.com/vigil-sec/vigil/internal/vulndb/vulndbtest"
 )
 
-type parser func(context.Context, io.Reader, string, vulndb.Emit, func(*vulndb.Problem)) error
+type parser = vulndb.ParseFunc
 
-type result struct {
-	advs     []*vulndb.Advisory
-	problems []string
-	err      error
-}
+type result = vulndbtest.Result
 
 func run(t testing.TB, p parser, r io.Reader, file string) result {
 	t.Helper()
-	var res result
-	res.err = p(context.Background(), r, file,
-		func(a *vulndb.Advisory) error { res.advs = append(res.advs, a); return nil },
-		func(pr *vulndb.Problem) { res.problems = append(res.problems, pr.Error()) })
-	return res
+	return vulndbtest.Parse(t, p, r, file)
 }
 
 func runFile(t testing.TB, p parser, path string) result {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	return run(t, p, f, path)
+	return vulndbtest.ParseFile(t, p, path)
 }
 
 func find(advs []*vulndb.Advisory, id string) *vulndb.Advisory {
@@ -98,15 +85,15 @@ func TestRealLists(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			res := runFile(t, tt.parse, filepath.Join(dir, tt.name, "list"))
-			if res.err != nil {
-				t.Fatal(res.err)
+			if res.Err != nil {
+				t.Fatal(res.Err)
 			}
-			if len(res.advs) != tt.entries {
-				t.Errorf("%d entries, want %d", len(res.advs), tt.entries)
+			if len(res.Advisories) != tt.entries {
+				t.Errorf("%d entries, want %d", len(res.Advisories), tt.entries)
 			}
 			got := map[string]int{}
 			ids := map[string]bool{}
-			for _, a := range res.advs {
+			for _, a := range res.Advisories {
 				if ids[a.ID] {
 					t.Errorf("duplicate %s", a.ID)
 				}
@@ -130,10 +117,10 @@ func TestRealLists(t *testing.T) {
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("release lines (-want +got):\n%s", diff)
 			}
-			if len(res.problems) != len(tt.problems) {
-				t.Fatalf("problems %q, want %q", res.problems, tt.problems)
+			if len(res.Problems) != len(tt.problems) {
+				t.Fatalf("problems %q, want %q", res.Problems, tt.problems)
 			}
-			for i, p := range res.problems {
+			for i, p := range res.Problems {
 				if !strings.Contains(p, tt.problems[i]) {
 					t.Errorf("problem %q, want %q", p, tt.problems[i])
 				}
@@ -151,20 +138,20 @@ func TestRealSpotChecks(t *testing.T) {
 		advs []*vulndb.Advisory
 		want *vulndb.Advisory
 	}{
-		{dsa.advs, &vulndb.Advisory{ID: "DSA-5343-1", Source: "debian", Summary: "security update",
+		{dsa.Advisories, &vulndb.Advisory{ID: "DSA-5343-1", Source: "debian", Summary: "security update",
 			Aliases:   []string{"CVE-2022-2097", "CVE-2022-4304", "CVE-2022-4450", "CVE-2023-0215", "CVE-2023-0286"},
 			Published: date("2023-02-07"), References: ref("DSA-5343-1"),
 			Affected: []vulndb.Affected{fixedIn("Debian:11", "openssl", "1.1.1n-0+deb11u4")}}},
-		{dsa.advs, &vulndb.Advisory{ID: "DSA-5380-1", Source: "debian", Summary: "security update",
+		{dsa.Advisories, &vulndb.Advisory{ID: "DSA-5380-1", Source: "debian", Summary: "security update",
 			Aliases: []string{"CVE-2023-1393"}, Published: date("2023-03-29"), References: ref("DSA-5380-1"),
 			Affected: []vulndb.Affected{fixedIn("Debian:11", "xorg-server", "2:1.20.11-1+deb11u6")}}},
-		{dsa.advs, &vulndb.Advisory{ID: "DSA-5356-2", Source: "debian", Summary: "regression update",
+		{dsa.Advisories, &vulndb.Advisory{ID: "DSA-5356-2", Source: "debian", Summary: "regression update",
 			Published: date("2023-03-17"), References: ref("DSA-5356-2"),
 			Affected: []vulndb.Affected{fixedIn("Debian:11", "sox", "14.4.2+git20190427-2+deb11u2")}}},
-		{dsa.advs, &vulndb.Advisory{ID: "DSA-3699-1", Source: "debian", Summary: "end of life",
+		{dsa.Advisories, &vulndb.Advisory{ID: "DSA-3699-1", Source: "debian", Summary: "end of life",
 			Published: date("2016-10-25"), References: ref("DSA-3699-1"),
 			Affected: []vulndb.Affected{{Ecosystem: "Debian:8", Package: "virtualbox", Status: vulndb.StatusEndOfLife}}}},
-		{dsa.advs, &vulndb.Advisory{ID: "DSA-136", Source: "debian", Summary: "multiple remote exploits",
+		{dsa.Advisories, &vulndb.Advisory{ID: "DSA-136", Source: "debian", Summary: "multiple remote exploits",
 			Aliases:   []string{"CVE-2002-0655", "CVE-2002-0656", "CVE-2002-0657", "CVE-2002-0659"},
 			Published: date("2002-07-30"), References: ref("DSA-136"),
 			Affected: []vulndb.Affected{
@@ -172,12 +159,12 @@ func TestRealSpotChecks(t *testing.T) {
 				fixedIn("Debian:3.0", "openssl095", "0.9.5a-6.woody.1"),
 				fixedIn("Debian:3.0", "openssl", "0.9.6c-2.woody.1"),
 			}}},
-		{dla.advs, &vulndb.Advisory{ID: "DLA-3380-1", Source: "debian", Summary: "security update",
+		{dla.Advisories, &vulndb.Advisory{ID: "DLA-3380-1", Source: "debian", Summary: "security update",
 			Aliases: []string{"CVE-2020-12362", "CVE-2020-12363", "CVE-2020-12364", "CVE-2020-24586", "CVE-2020-24587",
 				"CVE-2020-24588", "CVE-2021-23168", "CVE-2021-23223", "CVE-2021-37409", "CVE-2021-44545", "CVE-2022-21181"},
 			Published: date("2023-04-01"), References: ref("DLA-3380-1"),
 			Affected: []vulndb.Affected{fixedIn("Debian:10", "firmware-nonfree", "20190114+really20220913-0+deb10u1")}}},
-		{dla.advs, &vulndb.Advisory{ID: "DLA-0001-1", Source: "debian", Summary: "security update",
+		{dla.Advisories, &vulndb.Advisory{ID: "DLA-0001-1", Source: "debian", Summary: "security update",
 			Aliases: []string{"CVE-2014-3466"}, Published: date("2014-06-02"), References: ref("DLA-0001-1"),
 			Affected: []vulndb.Affected{fixedIn("Debian:6", "gnutls26", "2.8.6-1+squeeze4")}}},
 	}
@@ -191,7 +178,7 @@ func TestRealSpotChecks(t *testing.T) {
 	}
 	// urgency in notes, not-affected, unfixed and end-of-life markers
 	counts := map[string]int{}
-	for _, a := range dsa.advs {
+	for _, a := range dsa.Advisories {
 		for _, af := range a.Affected {
 			counts[string(af.Status)]++
 			for _, s := range af.Severity {
@@ -248,12 +235,12 @@ func TestHostileList(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			res := run(t, ParseDSAList, strings.NewReader(tt.in), "list")
-			if res.err != nil {
-				t.Fatal(res.err)
+			if res.Err != nil {
+				t.Fatal(res.Err)
 			}
 			var ids []string
 			n := 0
-			for _, a := range res.advs {
+			for _, a := range res.Advisories {
 				ids = append(ids, a.ID)
 				n += len(a.Affected)
 				if len(a.Aliases) > 1 {
@@ -266,10 +253,10 @@ func TestHostileList(t *testing.T) {
 			if n != tt.affected {
 				t.Errorf("%d affected entries, want %d", n, tt.affected)
 			}
-			if len(res.problems) != len(tt.problems) {
-				t.Fatalf("problems %q, want %q", res.problems, tt.problems)
+			if len(res.Problems) != len(tt.problems) {
+				t.Fatalf("problems %q, want %q", res.Problems, tt.problems)
 			}
-			for i, p := range res.problems {
+			for i, p := range res.Problems {
 				if !strings.Contains(p, tt.problems[i]) || !strings.HasPrefix(p, "list:") {
 					t.Errorf("problem %d = %q, want %q", i, p, tt.problems[i])
 				}
@@ -286,10 +273,10 @@ func TestListUrgencyAndCRLF(t *testing.T) {
 		fixedIn("Debian:3.1", "awstats", "6.4-1sarge1", "medium"),
 		{Ecosystem: "Debian:3.0", Package: "awstats", Status: vulndb.StatusNotAffected},
 	}
-	if res.err != nil || len(res.advs) != 1 || len(res.problems) != 0 {
+	if res.Err != nil || len(res.Advisories) != 1 || len(res.Problems) != 0 {
 		t.Fatalf("%+v", res)
 	}
-	if diff := cmp.Diff(want, res.advs[0].Affected); diff != "" {
+	if diff := cmp.Diff(want, res.Advisories[0].Affected); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
@@ -322,7 +309,7 @@ func TestListSizeCapEmitErrorCancel(t *testing.T) {
 func TestJSONRoundTrip(t *testing.T) {
 	t.Parallel()
 	res := run(t, ParseDSAList, strings.NewReader("[07 Feb 2023] DSA-5343-1 openssl - security update\n\t{CVE-2023-0286}\n\t[bullseye] - openssl 1.1.1n-0+deb11u4 (high)\n"), "x")
-	b, err := json.Marshal(res.advs[0])
+	b, err := json.Marshal(res.Advisories[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,7 +317,7 @@ func TestJSONRoundTrip(t *testing.T) {
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(res.advs[0], &back); diff != "" {
+	if diff := cmp.Diff(res.Advisories[0], &back); diff != "" {
 		t.Errorf("(-before +after):\n%s", diff)
 	}
 }

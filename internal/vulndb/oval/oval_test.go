@@ -17,21 +17,14 @@ import (
 
 	"github.com/vigil-sec/vigil/internal/testenv"
 	"github.com/vigil-sec/vigil/internal/vulndb"
+	"github.com/vigil-sec/vigil/internal/vulndb/vulndbtest"
 )
 
-type result struct {
-	advs     []*vulndb.Advisory
-	problems []string
-	err      error
-}
+type result = vulndbtest.Result
 
 func parseAll(t testing.TB, r io.Reader, file string) result {
 	t.Helper()
-	var res result
-	res.err = Parse(context.Background(), r, file,
-		func(a *vulndb.Advisory) error { res.advs = append(res.advs, a); return nil },
-		func(p *vulndb.Problem) { res.problems = append(res.problems, p.Error()) })
-	return res
+	return vulndbtest.Parse(t, Parse, r, file)
 }
 
 func parseBytes(t testing.TB, b string, file string) result {
@@ -41,12 +34,7 @@ func parseBytes(t testing.TB, b string, file string) result {
 
 func parseFile(t testing.TB, path string) result {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	return parseAll(t, f, path)
+	return vulndbtest.ParseFile(t, Parse, path)
 }
 
 // gunzip reads a shared file whole, for independent counts.
@@ -151,24 +139,24 @@ func TestRealAzureLinux(t *testing.T) {
 			}
 
 			res := parseFile(t, path)
-			if res.err != nil {
-				t.Fatal(res.err)
+			if res.Err != nil {
+				t.Fatal(res.Err)
 			}
-			if len(res.problems) != len(tc.problems) {
-				t.Fatalf("problems = %q, want %d", res.problems, len(tc.problems))
+			if len(res.Problems) != len(tc.problems) {
+				t.Fatalf("problems = %q, want %d", res.Problems, len(tc.problems))
 			}
 			for i, p := range tc.problems {
-				if !strings.Contains(res.problems[i], p) {
-					t.Errorf("problem %q does not name %q", res.problems[i], p)
+				if !strings.Contains(res.Problems[i], p) {
+					t.Errorf("problem %q does not name %q", res.Problems[i], p)
 				}
 			}
-			if len(res.advs) != tc.advisories {
-				t.Errorf("advisories = %d, want %d", len(res.advs), tc.advisories)
+			if len(res.Advisories) != tc.advisories {
+				t.Errorf("advisories = %d, want %d", len(res.Advisories), tc.advisories)
 			}
 			affected := 0
-			for i, a := range res.advs {
-				if i > 0 && res.advs[i-1].ID >= a.ID {
-					t.Fatalf("out of order: %s after %s", a.ID, res.advs[i-1].ID)
+			for i, a := range res.Advisories {
+				if i > 0 && res.Advisories[i-1].ID >= a.ID {
+					t.Fatalf("out of order: %s after %s", a.ID, res.Advisories[i-1].ID)
 				}
 				if !cves[a.ID] || a.Source != SourceAzureLinux || len(a.Affected) == 0 {
 					t.Fatalf("bad advisory %+v", a)
@@ -186,7 +174,7 @@ func TestRealAzureLinux(t *testing.T) {
 				t.Errorf("affected entries = %d for %d definitions", affected, tc.defs)
 			}
 			for _, want := range tc.spot {
-				got := find(res.advs, want.ID)
+				got := find(res.Advisories, want.ID)
 				if got == nil {
 					t.Fatalf("%s missing", want.ID)
 				}
@@ -201,7 +189,7 @@ func TestRealAzureLinux(t *testing.T) {
 				}
 			}
 			if tc.multiFix != "" {
-				a := find(res.advs, tc.multiFix)
+				a := find(res.Advisories, tc.multiFix)
 				var fixes []string
 				for _, af := range a.Affected {
 					fixes = append(fixes, af.Package+" "+af.Ranges[0].Events[1].Fixed)
@@ -213,7 +201,7 @@ func TestRealAzureLinux(t *testing.T) {
 			}
 			if tc.lastAffectedPkg != "" {
 				f := strings.Split(tc.lastAffectedPkg, "/")
-				a := find(res.advs, f[0])
+				a := find(res.Advisories, f[0])
 				want := vulndb.Affected{Ecosystem: tc.eco, Package: f[1], Status: vulndb.StatusAffected,
 					Ranges:   []vulndb.Range{{Type: "ECOSYSTEM", Events: []vulndb.Event{{Introduced: "0"}, {LastAffected: f[2]}}}},
 					Severity: distro("medium")}
@@ -262,14 +250,14 @@ func TestRealUbuntu(t *testing.T) {
 	}
 
 	res := parseFile(t, path)
-	if res.err != nil || len(res.problems) != 0 {
-		t.Fatalf("err %v, problems %q", res.err, res.problems)
+	if res.Err != nil || len(res.Problems) != 0 {
+		t.Fatalf("err %v, problems %q", res.Err, res.Problems)
 	}
-	if len(res.advs) != withPkg || withPkg < 200 {
-		t.Errorf("advisories = %d, definitions with package tests = %d", len(res.advs), withPkg)
+	if len(res.Advisories) != withPkg || withPkg < 200 {
+		t.Errorf("advisories = %d, definitions with package tests = %d", len(res.Advisories), withPkg)
 	}
 	gotCVEs := map[string]bool{}
-	for _, a := range res.advs {
+	for _, a := range res.Advisories {
 		if !strings.HasPrefix(a.ID, "USN-") || a.Source != SourceUbuntu || len(a.Affected) == 0 || a.Summary == "" {
 			t.Fatalf("bad advisory %+v", a)
 		}
@@ -285,11 +273,11 @@ func TestRealUbuntu(t *testing.T) {
 	if diff := cmp.Diff(cves, gotCVEs); diff != "" {
 		t.Errorf("CVE aliases (-raw +parsed):\n%s", diff)
 	}
-	if find(res.advs, "LSN-0104-1") != nil {
+	if find(res.Advisories, "LSN-0104-1") != nil {
 		t.Error("livepatch LSN-0104-1 has no package test and must not be emitted")
 	}
 
-	apache := find(res.advs, "USN-6729-3")
+	apache := find(res.Advisories, "USN-6729-3")
 	if apache == nil {
 		t.Fatal("USN-6729-3 missing")
 	}
@@ -308,11 +296,11 @@ func TestRealUbuntu(t *testing.T) {
 		t.Errorf("USN-6729-3 (-want +got):\n%s", diff)
 	}
 	// A non-zero epoch stays: emacs's Ubuntu Pro fix.
-	emacs := find(res.advs, "USN-7027-1")
+	emacs := find(res.Advisories, "USN-7027-1")
 	if emacs == nil || !hasFix(emacs, "emacs", "1:29.3+1-1ubuntu2+esm1") {
 		t.Errorf("USN-7027-1 lacks emacs 1:29.3+1-1ubuntu2+esm1: %+v", emacs)
 	}
-	if openssl := find(res.advs, "USN-6663-3"); openssl == nil || !hasFix(openssl, "libssl3t64", "3.0.13-0ubuntu3.1") {
+	if openssl := find(res.Advisories, "USN-6663-3"); openssl == nil || !hasFix(openssl, "libssl3t64", "3.0.13-0ubuntu3.1") {
 		t.Errorf("USN-6663-3 lacks libssl3t64 3.0.13-0ubuntu3.1: %+v", openssl)
 	}
 }
@@ -405,21 +393,21 @@ func TestCriteria(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			res := parseBytes(t, doc(azDef("1", "CVE-2024-0001", tc.criteria), tests, objs, states, ""), azFile)
-			if res.err != nil {
-				t.Fatal(res.err)
+			if res.Err != nil {
+				t.Fatal(res.Err)
 			}
 			if tc.problem != "" {
-				if len(res.problems) != 1 || !strings.Contains(res.problems[0], tc.problem) || len(res.advs) != 0 {
-					t.Fatalf("problems %q advisories %d, want one problem with %q", res.problems, len(res.advs), tc.problem)
+				if len(res.Problems) != 1 || !strings.Contains(res.Problems[0], tc.problem) || len(res.Advisories) != 0 {
+					t.Fatalf("problems %q advisories %d, want one problem with %q", res.Problems, len(res.Advisories), tc.problem)
 				}
 				return
 			}
-			if len(res.problems) != 0 {
-				t.Fatalf("problems: %q", res.problems)
+			if len(res.Problems) != 0 {
+				t.Fatalf("problems: %q", res.Problems)
 			}
 			var got []vulndb.Affected
-			if len(res.advs) == 1 {
-				got = res.advs[0].Affected
+			if len(res.Advisories) == 1 {
+				got = res.Advisories[0].Affected
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
@@ -457,17 +445,17 @@ func TestEcosystemDetection(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			res := parseBytes(t, tc.data, tc.file)
-			if res.err != nil {
-				t.Fatal(res.err)
+			if res.Err != nil {
+				t.Fatal(res.Err)
 			}
 			if tc.problem != "" {
-				if len(res.problems) != 1 || !strings.Contains(res.problems[0], tc.problem) {
-					t.Fatalf("problems %q, want %q", res.problems, tc.problem)
+				if len(res.Problems) != 1 || !strings.Contains(res.Problems[0], tc.problem) {
+					t.Fatalf("problems %q, want %q", res.Problems, tc.problem)
 				}
 				return
 			}
-			if len(res.problems) != 0 || len(res.advs) != 1 || res.advs[0].Affected[0].Ecosystem != tc.want {
-				t.Fatalf("problems %q advisories %+v, want ecosystem %s", res.problems, res.advs, tc.want)
+			if len(res.Problems) != 0 || len(res.Advisories) != 1 || res.Advisories[0].Affected[0].Ecosystem != tc.want {
+				t.Fatalf("problems %q advisories %+v, want ecosystem %s", res.Problems, res.Advisories, tc.want)
 			}
 		})
 	}
@@ -510,19 +498,19 @@ func TestHostile(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			res := parseBytes(t, tc.data, azFile)
-			if res.err != nil {
-				t.Fatal(res.err)
+			if res.Err != nil {
+				t.Fatal(res.Err)
 			}
-			if len(res.advs) != tc.advs || tc.advs > 0 && res.advs[0].ID != "CVE-2024-0001" {
-				t.Errorf("advisories = %+v, want %d", res.advs, tc.advs)
+			if len(res.Advisories) != tc.advs || tc.advs > 0 && res.Advisories[0].ID != "CVE-2024-0001" {
+				t.Errorf("advisories = %+v, want %d", res.Advisories, tc.advs)
 			}
-			all := strings.Join(res.problems, "\n")
+			all := strings.Join(res.Problems, "\n")
 			for _, p := range tc.problems {
 				if !strings.Contains(all, p) {
-					t.Errorf("problems %q lack %q", res.problems, p)
+					t.Errorf("problems %q lack %q", res.Problems, p)
 				}
 			}
-			if len(res.problems) == 0 {
+			if len(res.Problems) == 0 {
 				t.Error("no problem reported")
 			}
 		})
@@ -541,12 +529,12 @@ func TestSizeCapAndGzip(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := parseAll(t, bytes.NewReader(zb.Bytes()), azFile)
-	if res.err != nil || len(res.problems) != 0 || len(res.advs) != 1 {
+	if res.Err != nil || len(res.Problems) != 0 || len(res.Advisories) != 1 {
 		t.Fatalf("gzip: %+v", res)
 	}
 	// Truncated gzip stream: the XML breaks off.
 	res = parseAll(t, bytes.NewReader(zb.Bytes()[:zb.Len()/2]), azFile)
-	if res.err != nil || len(res.problems) == 0 || len(res.advs) != 0 {
+	if res.Err != nil || len(res.Problems) == 0 || len(res.Advisories) != 0 {
 		t.Fatalf("truncated gzip: %+v", res)
 	}
 	var probs []string
