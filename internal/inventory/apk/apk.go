@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"strings"
-	"syscall"
 
 	"github.com/vigil-sec/vigil/internal/inventory"
 	"github.com/vigil-sec/vigil/internal/inventory/lines"
@@ -96,7 +95,7 @@ func (c *Cataloger) Globs() []string { return []string{installedV2, installedV3}
 func (c *Cataloger) Catalog(ctx context.Context, fsys fs.FS) ([]inventory.Package, error) {
 	for _, p := range []string{installedV3, installedV2} {
 		fi, err := fs.Stat(fsys, p)
-		if err != nil && !absent(err) {
+		if err != nil && !inventory.Absent(err) {
 			return nil, fmt.Errorf("read %s: %w", p, err)
 		}
 		if err != nil || !fi.Mode().IsRegular() {
@@ -118,14 +117,6 @@ func (c *Cataloger) Catalog(ctx context.Context, fsys fs.FS) ([]inventory.Packag
 		return pkgs, nil
 	}
 	return nil, nil
-}
-
-// absent reports whether err means the path does not exist: not there, or a
-// path element that is not a directory (a file replaced lib/apk/db in an
-// upper layer), which apk also takes as no database. Any other error (a link
-// to content the walk did not keep, a symlink loop) is not absence.
-func absent(err error) bool {
-	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
 }
 
 // errTooLarge is returned when the database exceeds Config.MaxFileSize.

@@ -10,7 +10,6 @@ import (
 	"path"
 	"slices"
 	"strings"
-	"syscall"
 
 	"github.com/vigil-sec/vigil/internal/inventory"
 )
@@ -126,7 +125,7 @@ func (c *Cataloger) catalog(ctx context.Context, fsys fs.FS) ([]inventory.Packag
 		bad  []error
 	)
 	files := []string{}
-	if ok, err := isRegular(fsys, statusFile); err != nil {
+	if ok, err := inventory.RegularFile(fsys, statusFile); err != nil {
 		return nil, nil, fmt.Errorf("read %s: %w", statusFile, err)
 	} else if ok {
 		files = append(files, statusFile)
@@ -141,7 +140,7 @@ func (c *Cataloger) catalog(ctx context.Context, fsys fs.FS) ([]inventory.Packag
 	for _, e := range entries {
 		if isControlFileName(e.Name()) {
 			p := statusDir + "/" + e.Name()
-			if ok, err := isRegular(fsys, p); err != nil {
+			if ok, err := inventory.RegularFile(fsys, p); err != nil {
 				return nil, nil, fmt.Errorf("read %s: %w", p, err)
 			} else if ok {
 				files = append(files, p)
@@ -183,34 +182,12 @@ func isControlFileName(name string) bool {
 	return true
 }
 
-// isRegular reports whether p is a regular file of fsys (after the symlinks
-// the view resolves). A p that does not exist, or that has a non-directory
-// on its way, is no file; any other error (a link to content the walk did not
-// keep, a symlink loop) is returned.
-func isRegular(fsys fs.FS, p string) (bool, error) {
-	fi, err := fs.Stat(fsys, p)
-	if err != nil {
-		if absent(err) {
-			return false, nil
-		}
-		return false, err
-	}
-	return fi.Mode().IsRegular(), nil
-}
-
-// absent reports whether err means the path does not exist: not there, or a
-// path element that is not a directory (a file replaced a directory in an
-// upper layer), which dpkg also takes as no database.
-func absent(err error) bool {
-	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
-}
-
 // absentDir reports whether err, from reading the directory p of fsys, means
 // there is no such directory: absent, or p is there but not a directory. The
 // views report reading a non-directory with different errors, so that case
 // is asked of Stat.
 func absentDir(fsys fs.FS, p string, err error) bool {
-	if absent(err) {
+	if inventory.Absent(err) {
 		return true
 	}
 	fi, serr := fs.Stat(fsys, p)

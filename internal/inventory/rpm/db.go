@@ -63,7 +63,7 @@ func (c *Cataloger) readDB(ctx context.Context, fsys fs.FS, p string) ([]invento
 		return nil, sum, fmt.Errorf("rpm database %s: %w", p, err)
 	}
 	if path.Base(p) == "rpmdb.sqlite" {
-		wal, err := isRegular(fsys, p+walSuffix)
+		wal, err := inventory.RegularFile(fsys, p+walSuffix)
 		if err != nil {
 			return nil, sum, fmt.Errorf("rpm database %s: %w", p+walSuffix, err)
 		}

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"path"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/vigil-sec/vigil/internal/inventory"
@@ -133,7 +132,7 @@ func (c *Cataloger) Catalog(ctx context.Context, fsys fs.FS) ([]inventory.Packag
 				return nil, err
 			}
 			p := path.Join(dir, name)
-			ok, err := isRegular(fsys, p)
+			ok, err := inventory.RegularFile(fsys, p)
 			if err != nil {
 				// Something is there that cannot be read: a database may
 				// exist, so the manifest is not read in its stead.
@@ -159,7 +158,7 @@ func (c *Cataloger) Catalog(ctx context.Context, fsys fs.FS) ([]inventory.Packag
 	}
 	if !found {
 		for _, m := range []string{manifest2, manifest1} {
-			ok, err := isRegular(fsys, m)
+			ok, err := inventory.RegularFile(fsys, m)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("rpm manifest %s: %w", m, err))
 				break
@@ -177,22 +176,6 @@ func (c *Cataloger) Catalog(ctx context.Context, fsys fs.FS) ([]inventory.Packag
 	}
 	inventory.SortPackages(pkgs)
 	return pkgs, errors.Join(errs...)
-}
-
-// isRegular reports whether p exists in fsys as a regular file (after the
-// symlinks the file view resolves). A p that does not exist, or that has a
-// non-directory on its way (var/lib/rpm replaced by a file in an upper
-// layer), is no file, as for rpm; any other error (a link to content the walk
-// did not keep, a symlink loop) is returned.
-func isRegular(fsys fs.FS, p string) (bool, error) {
-	fi, err := fs.Stat(fsys, p)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
-			return false, nil
-		}
-		return false, err
-	}
-	return fi.Mode().IsRegular(), nil
 }
 
 // rpmPackage is the decoded content of one header that Catalog keeps.
