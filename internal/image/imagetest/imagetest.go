@@ -97,3 +97,27 @@ func MapFS(files Files) fs.FS {
 	}
 	return m
 }
+
+// FailFS wraps an fs.FS so that Stat and ReadDir of one path fail with Err,
+// for tests that an error other than "not there" reaches the caller.
+type FailFS struct {
+	fs.FS
+	Path string
+	Err  error
+}
+
+// Stat fails for Path, else stats the wrapped file system.
+func (f FailFS) Stat(name string) (fs.FileInfo, error) {
+	if name == f.Path {
+		return nil, &fs.PathError{Op: "stat", Path: name, Err: f.Err}
+	}
+	return fs.Stat(f.FS, name)
+}
+
+// ReadDir fails for Path, else reads the wrapped file system.
+func (f FailFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	if name == f.Path {
+		return nil, &fs.PathError{Op: "readdir", Path: name, Err: f.Err}
+	}
+	return fs.ReadDir(f.FS, name)
+}

@@ -68,27 +68,6 @@ func TestNotADirectory(t *testing.T) {
 	}
 }
 
-// failFS fails Stat and ReadDir of one path with err.
-type failFS struct {
-	fs.FS
-	path string
-	err  error
-}
-
-func (f failFS) Stat(name string) (fs.FileInfo, error) {
-	if name == f.path {
-		return nil, &fs.PathError{Op: "stat", Path: name, Err: f.err}
-	}
-	return fs.Stat(f.FS, name)
-}
-
-func (f failFS) ReadDir(name string) ([]fs.DirEntry, error) {
-	if name == f.path {
-		return nil, &fs.PathError{Op: "readdir", Path: name, Err: f.err}
-	}
-	return fs.ReadDir(f.FS, name)
-}
-
 // TestOtherErrorsPropagate checks that only "does not exist" and "not a
 // directory" count as no database: any other error (such as a link to content
 // the walk did not keep) fails the catalog.
@@ -99,7 +78,7 @@ func TestOtherErrorsPropagate(t *testing.T) {
 	for _, p := range []string{statusFile, statusDir, statusDir + "/c"} {
 		t.Run(p, func(t *testing.T) {
 			t.Parallel()
-			_, err := New(nil).Catalog(t.Context(), failFS{base, p, errHidden})
+			_, err := New(nil).Catalog(t.Context(), imagetest.FailFS{FS: base, Path: p, Err: errHidden})
 			if !errors.Is(err, errHidden) || !strings.Contains(err.Error(), p) {
 				t.Errorf("err = %v, want %v naming %s", err, errHidden, p)
 			}
