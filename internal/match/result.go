@@ -1,0 +1,47 @@
+package match
+
+import (
+	"time"
+
+	"github.com/vigil-sec/vigil/internal/inventory"
+	"github.com/vigil-sec/vigil/internal/vulndb"
+)
+
+// Result is one scan's vulnerability report, what every output format
+// reads: what was scanned, with what data, what was found and what was
+// suppressed.
+type Result struct {
+	Inventory *inventory.Inventory `json:"inventory"`
+	// Findings after filtering and suppression, sorted with Sort.
+	Findings []Finding `json:"findings"`
+	// Suppressed findings, with the rule that suppressed each.
+	Suppressed []Suppressed `json:"suppressed,omitempty"`
+	// DB describes the data matched against.
+	DB DBInfo `json:"db"`
+	// Warnings for people (stale data, sources missing for this distro).
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// DBInfo is the part of the database description a report shows.
+type DBInfo struct {
+	Built   time.Time           `json:"built,omitzero"`
+	Sources []vulndb.SourceInfo `json:"sources,omitempty"`
+}
+
+// Suppressed is a finding that a VEX statement or an ignore-file entry
+// suppressed.
+type Suppressed struct {
+	Finding Finding `json:"finding"`
+	// Kind is "openvex", "cyclonedx-vex" or "ignorefile".
+	Kind string `json:"kind"`
+	// File is the document the rule came from.
+	File string `json:"file"`
+	// Status and Justification as the VEX statement gives them
+	// ("not_affected", "vulnerable_code_not_present"); empty for an ignore file.
+	Status        string `json:"status,omitempty"`
+	Justification string `json:"justification,omitempty"`
+	// Reason is the free-text reason (VEX impact statement, ignore-file reason).
+	Reason string `json:"reason,omitempty"`
+	// Expires is when an ignore-file entry stops applying; zero for none.
+	Expires time.Time `json:"expires,omitzero"`
+}

@@ -1,0 +1,165 @@
+package vulndb
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// SchemaVersion is the layout version of the database file. Open refuses a
+// file of another version with ErrSchema; `vigil db update` rebuilds it.
+const SchemaVersion = 1
+
+// ErrSchema is returned by Open for a database written by another schema
+// version.
+var ErrSchema = errors.New("vulnerability database schema version differs")
+
+// ErrNotFound is returned for an advisory key the database does not hold.
+var ErrNotFound = errors.New("not found")
+
+// Meta describes a database file as a whole.
+type Meta struct {
+	Schema int       `json:"schema"`
+	Built  time.Time `json:"built"`
+}
+
+// SourceInfo describes one imported source: one unit that an import or an
+// update replaces as a whole ("alpine-secdb", "debian-dsa", "osv-go",
+// "azurelinux-3.0-oval", "cisa-kev", ...).
+type SourceInfo struct {
+	// Name identifies the source in the database; importing a source of the
+	// same name replaces all its records.
+	Name string `json:"name"`
+	// Format is the importer that read it: "alpine-secdb", "debian-dsa-list",
+	// "debian-dla-list", "debian-cve-list", "debian-json", "oval", "osv",
+	// "cisa-kev".
+	Format string `json:"format"`
+	// Origin is the path or URL it was read from.
+	Origin string `json:"origin"`
+	// Records is the number of advisories (or KEV entries) stored.
+	Records int `json:"records"`
+	// Problems is the number of records the importer could not read.
+	Problems int `json:"problems"`
+	// Imported is when it was written into the database.
+	Imported time.Time `json:"imported"`
+	// DataTime is how new the data is: the feed's own generation date, or the
+	// newest modification date in its records; zero when unknown.
+	DataTime time.Time `json:"dataTime,omitzero"`
+	// ETag and LastModified are the HTTP validators of the last download,
+	// for conditional update requests.
+	ETag         string `json:"etag,omitempty"`
+	LastModified string `json:"lastModified,omitempty"`
+	// SHA256 is the hex digest of the bytes read (for a directory: of the
+	// sorted list of file digests).
+	SHA256 string `json:"sha256,omitempty"`
+}
+
+// Entry is one index entry: a package in an ecosystem that an advisory
+// lists. Matching reads entries first and loads the advisory only for a hit.
+type Entry struct {
+	// Advisory is the key of the advisory in this database (Source + "/" + ID).
+	Advisory string `json:"advisory"`
+	// Affected is the advisory's Affected for this ecosystem and package.
+	Affected Affected `json:"affected"`
+}
+
+// KEV is one entry of CISA's Known Exploited Vulnerabilities catalogue.
+type KEV struct {
+	CVE                        string `json:"cveID"`
+	VendorProject              string `json:"vendorProject,omitempty"`
+	Product                    string `json:"product,omitempty"`
+	Name                       string `json:"vulnerabilityName,omitempty"`
+	DateAdded                  string `json:"dateAdded,omitempty"`
+	DueDate                    string `json:"dueDate,omitempty"`
+	KnownRansomwareCampaignUse string `json:"knownRansomwareCampaignUse,omitempty"`
+}
+
+// AdvisoryKey is the key of an advisory in the database.
+func AdvisoryKey(source, id string) string { return source + "/" + id }
+
+// BuildOptions says what a Build keeps of an existing database.
+type BuildOptions struct {
+	// Base is an existing database whose sources are copied into the new
+	// one, except those named in Drop; empty for a fresh database. It may be
+	// the same path as the one being built.
+	Base string
+	// Drop names the sources of Base not to copy (they are being replaced).
+	Drop []string
+	// Now stamps Meta.Built and SourceInfo.Imported; zero means time.Now.
+	Now time.Time
+}
+
+// Writer fills a database being built. It is not safe for concurrent use.
+type Writer struct {
+	impl writerImpl
+}
+
+type writerImpl interface {
+	put(source string, a *Advisory) error
+	putKEV(source string, k KEV) error
+	setSource(info SourceInfo) error
+}
+
+// Put stores one advisory of the named source and indexes each of its
+// Affected entries by (ecosystem, package). A second Put of the same source
+// and ID replaces the first.
+func (w *Writer) Put(source string, a *Advisory) error { return w.impl.put(source, a) }
+
+// PutKEV stores one KEV entry of the named source.
+func (w *Writer) PutKEV(source string, k KEV) error { return w.impl.putKEV(source, k) }
+
+// SetSource records (or replaces) the description of a source. Every source
+// that Put or PutKEV names must be described before fill returns.
+func (w *Writer) SetSource(info SourceInfo) error { return w.impl.setSource(info) }
+
+// Build writes a new database at path: it copies the sources of
+// opts.Base that are not dropped, calls fill, and then replaces path
+// atomically (write to a temporary file in the same directory, fsync,
+// rename, fsync the directory). A failure or a kill at any moment leaves
+// the old file (or none) in place, never a partial one. Stale temporary
+// files from killed builds are removed.
+func Build(ctx context.Context, path string, opts BuildOptions, fill func(*Writer) error) error {
+	return errors.New("vulndb.Build: not implemented")
+}
+
+// DB is an open database, read-only, safe for concurrent use.
+type DB struct {
+	path string
+}
+
+// Open opens the database at path read-only. It fails with a clear error
+// when the file is missing, is not a vigil database, or has another
+// SchemaVersion (ErrSchema).
+func Open(path string) (*DB, error) {
+	return nil, errors.New("vulndb.Open: not implemented")
+}
+
+// Close releases the file.
+func (db *DB) Close() error { return nil }
+
+// Path is the file the database was opened from.
+func (db *DB) Path() string { return db.path }
+
+// Meta describes the database.
+func (db *DB) Meta() (Meta, error) { return Meta{}, errors.New("not implemented") }
+
+// Sources lists the imported sources in name order.
+func (db *DB) Sources() ([]SourceInfo, error) { return nil, errors.New("not implemented") }
+
+// Lookup returns every index entry for a package name in an ecosystem
+// ("Debian:11", "openssl"), in a stable order; none is not an error.
+func (db *DB) Lookup(ecosystem, pkg string) ([]Entry, error) {
+	return nil, errors.New("not implemented")
+}
+
+// Advisory loads one advisory by its key; ErrNotFound when absent.
+func (db *DB) Advisory(key string) (*Advisory, error) { return nil, errors.New("not implemented") }
+
+// KEV returns the catalogue entry for a CVE ID, if listed.
+func (db *DB) KEV(cve string) (KEV, bool, error) { return KEV{}, false, errors.New("not implemented") }
+
+// Advisories calls fn for each stored advisory of a source (all sources
+// when source is empty), in key order; for export and tests.
+func (db *DB) Advisories(ctx context.Context, source string, fn func(key string, a *Advisory) error) error {
+	return errors.New("not implemented")
+}
