@@ -34,11 +34,14 @@ var rules = []struct {
 	{"internal/inventory/*", []string{"internal/inventory", "internal/inventory/lines", "internal/version"}},
 	{"internal/vulndb", []string{"internal/version"}},
 	{"internal/vulndb/vulndbtest", []string{"internal/vulndb"}},
+	{"internal/vulndb/feed", []string{"internal/vulndb", "internal/vulndb/*", "internal/version"}},
 	{"internal/vulndb/*", []string{"internal/vulndb", "internal/version"}},
+	{"internal/match", []string{"internal/inventory", "internal/vulndb", "internal/version"}},
+	{"internal/suppress", []string{"internal/match", "internal/inventory"}},
 	{"internal/sbom", []string{"internal/inventory"}},
 	{"internal/sbom/sbomtest", []string{"internal/sbom", "internal/inventory", "internal/testenv"}},
-	{"internal/report", []string{"internal/inventory", "internal/sbom", "internal/finding", "internal/match", "internal/secrets", "internal/misconfig"}},
-	{"internal/scan", []string{"internal/image", "internal/inventory", "internal/finding", "internal/match", "internal/secrets", "internal/misconfig", "internal/sbom"}},
+	{"internal/report", []string{"internal/inventory", "internal/sbom", "internal/finding", "internal/match", "internal/vulndb", "internal/secrets", "internal/misconfig"}},
+	{"internal/scan", []string{"internal/image", "internal/inventory", "internal/finding", "internal/match", "internal/suppress", "internal/vulndb", "internal/secrets", "internal/misconfig", "internal/sbom"}},
 	{"e2e", []string{"internal/..."}},
 }
 
