@@ -8,6 +8,8 @@
 //	err := osv.Parse(ctx, f, "GO-2023-2102.json", emit, problem) // one record
 //	err := osv.ImportDir(ctx, os.DirFS(dir), emit, problem)       // every *.json below dir
 //	err := osv.ImportZip(ctx, f, size, "Go/all.zip", emit, problem)
+//	err := osv.ImportTarGz(ctx, f, "golang-vulndb-osv.tar.gz", emit, problem)
+//	err := osv.ParseYAML(ctx, f, "PYSEC-2023-74.yaml", emit, problem)
 //
 // Each record becomes one vulndb.Advisory with Source "osv": id, aliases,
 // summary (cut at MaxSummary), published, modified, severity, reference
@@ -39,8 +41,14 @@
 // clean relative paths are Problems; past MaxZipEntries entries or
 // MaxZipTotal bytes the rest is one Problem.
 //
-// Limits: the PyPA advisory database is published as OSV YAML; no YAML
-// module is in go.mod, so it is out of scope here (its records are also on
-// osv.dev's PyPI all.zip as JSON, which ImportZip reads). Fetching over
-// HTTPS is the update command's job: hand the downloaded file to ImportZip.
+// YAML (ParseYAML, and *.yaml/*.yml files in ImportDir, ImportZip and
+// ImportTarGz) is read as the PyPA advisory database publishes OSV: every
+// scalar is kept as its text (so version 1.10 stays "1.10"), and anchors,
+// aliases, merge keys, duplicate keys and a second document are Problems,
+// which refuses "billion laughs" alias bombs outright. ImportTarGz streams a
+// .tar.gz (or plain tar) and never extracts to disk; it has the same caps
+// as ImportZip (MaxTarEntries, MaxTarTotal counting skipped bytes too).
+//
+// Limits: fetching over HTTPS is the update command's job (internal/vulndb/feed):
+// hand the downloaded file to ImportZip or ImportTarGz.
 package osv

@@ -59,3 +59,27 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseYAML(f *testing.F) {
+	f.Add([]byte(pysecYAML))
+	f.Add([]byte(billionLaughs))
+	f.Add([]byte("id: PYSEC-1\nbase: &b {x: 1}\nsummary:\n  <<: *b\n"))
+	f.Add([]byte("id: PYSEC-1\n---\nid: PYSEC-2\n"))
+	f.Add([]byte("? [a]\n: b\n"))
+	f.Add([]byte("id: X-1\naffected: [{package: {ecosystem: 'Debian:12', name: a}, versions: [1.0-1, ~]}]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		err := ParseYAML(context.Background(), bytes.NewReader(data), "f.yaml", func(a *vulndb.Advisory) error {
+			if checkID("id", a.ID) != nil || a.Source != Source || len(a.Summary) > MaxSummary {
+				t.Fatalf("bad advisory %+v", a)
+			}
+			return nil
+		}, func(p *vulndb.Problem) {
+			if p.Err == nil || p.File != "f.yaml" {
+				t.Fatalf("bad problem %+v", p)
+			}
+		})
+		if err != nil {
+			t.Fatalf("error on in-memory input: %v", err)
+		}
+	})
+}

@@ -25,7 +25,7 @@ const (
 	MaxZipTotal = 8 << 30
 )
 
-// ImportDir parses every regular file named *.json below the root of fsys
+// ImportDir parses every regular file named *.json (or *.yaml, *.yml: see ParseYAML) below the root of fsys
 // (for example os.DirFS of a clone of github/advisory-database or of an
 // unpacked all.zip), in lexical order. Other files are ignored. A file or
 // directory that cannot be read is a Problem; the walk goes on. ImportDir
@@ -45,7 +45,7 @@ func ImportDir(ctx context.Context, fsys fs.FS, emit vulndb.Emit, problem func(*
 			}
 			return nil
 		}
-		if !d.Type().IsRegular() || !strings.HasSuffix(name, ".json") {
+		if !d.Type().IsRegular() || !isRecordName(name) {
 			return nil
 		}
 		f, err := fsys.Open(name)
@@ -59,7 +59,7 @@ func ImportDir(ctx context.Context, fsys fs.FS, emit vulndb.Emit, problem func(*
 			problem(&vulndb.Problem{File: name, Err: fmt.Errorf("read: %w", err)})
 			return nil
 		}
-		return parseBytes(data, name, emit, problem)
+		return parseNamed(data, name, emit, problem)
 	})
 }
 
@@ -118,22 +118,22 @@ func importZip(ctx context.Context, ra io.ReaderAt, size int64, name string, max
 			problem(&vulndb.Problem{File: file, Err: err})
 			continue
 		}
-		if err := parseBytes(data, file, emit, problem); err != nil {
+		if err := parseNamed(data, file, emit, problem); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// checkEntryName refuses entries that are not plain *.json files at a clean
+// checkEntryName refuses entries that are not plain *.json or *.yaml files at a clean
 // relative path.
 func checkEntryName(zf *zip.File) error {
 	n := zf.Name
 	if !fs.ValidPath(n) || strings.Contains(n, `\`) || path.IsAbs(n) {
 		return errors.New("entry name is not a clean relative path: not read")
 	}
-	if !strings.HasSuffix(n, ".json") {
-		return errors.New("entry is not a .json record: not read")
+	if !isRecordName(n) {
+		return errors.New("entry is not a .json or .yaml record: not read")
 	}
 	if !zf.Mode().IsRegular() {
 		return fmt.Errorf("entry is a %v, not a regular file: not read", zf.Mode().Type())
