@@ -2,7 +2,6 @@ package feed
 
 import (
 	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -58,18 +57,18 @@ type SourceResult struct {
 // Detect recognises the format of a local path: a directory or zip or
 // .tar.gz of OSV records, an Alpine secdb JSON file or a directory of them,
 // a Debian tracker data/ directory or its DSA/DLA/CVE list or JSON export,
-// an OVAL file (.xml, .xml.gz, .xml.bz2), the CISA KEV JSON.
-func Detect(path string) (Source, error) { return Source{}, errors.New("feed.Detect: not implemented") }
+// an OVAL file (.xml, .xml.gz, .xml.bz2), the CISA KEV JSON. A Debian
+// tracker data/ directory holds several sources (debian-dsa, debian-dla,
+// debian-cve), hence the slice; every other path is one Source whose URLs
+// hold the path.
+func Detect(path string) ([]Source, error) { return detect(path) }
 
 // Import reads each path, in its detected format, into the database at
 // dbPath in one atomic vulndb.Build (sources of the same name are replaced,
 // others kept).
 func Import(ctx context.Context, dbPath string, paths []string, obs Observer) (Summary, error) {
-	return Summary{}, errors.New("feed.Import: not implemented")
+	return importPaths(ctx, realStore(), dbPath, paths, obs)
 }
-
-// Defaults are the public sources `vigil db update` fetches.
-func Defaults() []Source { return nil }
 
 // UpdateOptions configure Update.
 type UpdateOptions struct {
@@ -85,17 +84,17 @@ type UpdateOptions struct {
 // Update fetches each source with conditional requests and rebuilds the
 // database atomically with the sources that changed.
 func Update(ctx context.Context, dbPath string, opts UpdateOptions, obs Observer) (Summary, error) {
-	return Summary{}, errors.New("feed.Update: not implemented")
+	return update(ctx, realStore(), dbPath, opts, obs)
 }
 
 // Export writes the database at dbPath as one bundle file (the database and
 // a manifest with its SHA-256) to w.
 func Export(ctx context.Context, dbPath string, w io.Writer) error {
-	return errors.New("feed.Export: not implemented")
+	return export(ctx, realStore(), dbPath, w)
 }
 
 // ImportBundle verifies a bundle made by Export and installs its database
 // at dbPath atomically.
 func ImportBundle(ctx context.Context, dbPath, bundlePath string) error {
-	return errors.New("feed.ImportBundle: not implemented")
+	return importBundle(ctx, realStore(), dbPath, bundlePath)
 }
