@@ -34,17 +34,11 @@ const cdxSchema = "http://cyclonedx.org/schema/bom-1.6.schema.json"
 
 // EncodeCycloneDX writes inv as a CycloneDX 1.6 JSON document.
 func EncodeCycloneDX(w io.Writer, inv *inventory.Inventory, opts Options) error {
-	bom, err := buildCycloneDX(inv, opts)
+	bom, err := CycloneDXBOM(inv, opts)
 	if err != nil {
 		return err
 	}
-	enc := cdx.NewBOMEncoder(w, cdx.BOMFileFormatJSON)
-	enc.SetPretty(true)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(bom); err != nil {
-		return fmt.Errorf("write CycloneDX: %w", err)
-	}
-	return nil
+	return WriteCycloneDX(w, bom)
 }
 
 // buildCycloneDX builds the CycloneDX 1.6 document for inv.
