@@ -10,23 +10,18 @@ import (
 )
 
 // severityNames are the names the vulnerability reports write, indexed by
-// match.Severity.
+// match.Severity (match.Severity.String of each).
 var severityNames = [...]string{
-	match.SeverityUnknown:    "unknown",
-	match.SeverityNegligible: "negligible",
-	match.SeverityLow:        "low",
-	match.SeverityMedium:     "medium",
-	match.SeverityHigh:       "high",
-	match.SeverityCritical:   "critical",
+	match.SeverityUnknown:    match.SeverityUnknown.String(),
+	match.SeverityNegligible: match.SeverityNegligible.String(),
+	match.SeverityLow:        match.SeverityLow.String(),
+	match.SeverityMedium:     match.SeverityMedium.String(),
+	match.SeverityHigh:       match.SeverityHigh.String(),
+	match.SeverityCritical:   match.SeverityCritical.String(),
 }
 
 // severityName is the lower-case name of s; "unknown" for values out of range.
-func severityName(s match.Severity) string {
-	if s < 0 || int(s) >= len(severityNames) {
-		return "unknown"
-	}
-	return severityNames[s]
-}
+func severityName(s match.Severity) string { return severityNames[severityIndex(s)] }
 
 // severityIndex clamps s into the range of severityNames.
 func severityIndex(s match.Severity) int {
@@ -90,7 +85,8 @@ func invKey(p *inventory.Package) string {
 	return pkgKey(p.Type, p.Name, p.Version, p.PURL, p.Layer, p.Path)
 }
 
-// vulnSummary counts a result the way every format reports it.
+// vulnSummary counts a result the way every format reports it:
+// match.Summary's counts of the findings, and the suppressed ones.
 type vulnSummary struct {
 	total int
 	// bySeverity is indexed by match.Severity.
@@ -102,20 +98,11 @@ type vulnSummary struct {
 }
 
 func summarize(res *match.Result) vulnSummary {
-	s := vulnSummary{total: len(res.Findings), suppressed: len(res.Suppressed)}
-	pkgs := make(map[string]struct{})
-	for i := range res.Findings {
-		f := &res.Findings[i]
-		s.bySeverity[severityIndex(f.Severity)]++
-		pkgs[refKey(&f.Package)] = struct{}{}
-		if f.Status == match.StatusFixed {
-			s.fixable++
-		}
-		if f.KEV {
-			s.kev++
-		}
+	c := match.Summary(res.Findings)
+	s := vulnSummary{total: c.Total, packages: c.Packages, fixable: c.Fixed, kev: c.KEV, suppressed: len(res.Suppressed)}
+	for sev, n := range c.BySeverity {
+		s.bySeverity[severityIndex(sev)] += n
 	}
-	s.packages = len(pkgs)
 	return s
 }
 

@@ -32,7 +32,8 @@ const (
 // the affected component by bom-ref and vigil properties (status, fixed
 // version, KEV). A suppressed finding carries an analysis: not_affected
 // (or resolved, false_positive as its VEX statement says) with the
-// justification mapped to CycloneDX's and the reason as detail.
+// justification mapped to CycloneDX's and the reason as detail, and its
+// affected version is marked unaffected.
 //
 // The serial number is derived from the one the inventory alone would get
 // and the findings, unless opts.RandomIDs; so the same result at the same
@@ -199,6 +200,7 @@ func cdxVulnerability(f *match.Finding, sp *match.Suppressed, ref, comp string) 
 	if sp != nil {
 		addProp(PropVulnSuppressedBy, strings.TrimSpace(sp.Kind+" "+sp.File))
 		v.Analysis = cdxAnalysis(sp)
+		(*(*v.Affects)[0].Range)[0].Status = cdx.VulnerabilityStatusNotAffected
 	}
 	v.Properties = &props
 	return v

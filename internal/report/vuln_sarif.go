@@ -334,11 +334,13 @@ func firstLine(s string) string {
 	return strings.TrimSpace(line)
 }
 
-// markdownEscape backslash-escapes the characters Markdown gives meaning to.
+// markdownEscape backslash-escapes the characters that make Markdown
+// emphasis, links, images, HTML, code, tables and headings, so an advisory's
+// text renders as text.
 func markdownEscape(s string) string {
 	var b strings.Builder
 	for _, r := range s {
-		if strings.ContainsRune("\\`*_{}[]()<>#+-.!|~", r) {
+		if strings.ContainsRune("\\`*_[]()<>#!|~", r) {
 			b.WriteByte('\\')
 		}
 		b.WriteRune(r)
