@@ -138,9 +138,11 @@ func Match(ctx context.Context, src Source, inv *inventory.Inventory, opts Optio
 	type group struct {
 		first *inventory.Package
 		parts []*partial
+		multi bool // parts come from several targets: IDs may repeat
 	}
-	groups := map[pkgKey]*group{}
+	groups := make(map[pkgKey]*group, len(inv.Packages))
 	var order []pkgKey
+	total := 0
 	for i := range inv.Packages {
 		if i%64 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -167,23 +169,28 @@ func Match(ctx context.Context, src Source, inv *inventory.Inventory, opts Optio
 			if err != nil {
 				return nil, err
 			}
+			if len(parts) > 0 && len(g.parts) > 0 {
+				g.multi = true
+			}
 			g.parts = append(g.parts, parts...)
 		}
+		total += len(g.parts)
 	}
-	var out []Finding
+	out := make([]Finding, 0, total)
 	for _, k := range order {
 		g := groups[k]
-		fs, err := m.findings(g.first, g.parts)
-		if err != nil {
+		var err error
+		if out, err = m.findings(out, g.first, g.parts, g.multi); err != nil {
 			return nil, err
 		}
-		out = append(out, fs...)
 	}
 	for reason, n := range m.skipped {
 		log.Debug("packages not matched", "reason", reason, "count", n, "example", m.examples[reason])
 	}
-	Sort(out)
-	return out, nil
+	if len(out) < 2 {
+		return out, nil
+	}
+	return sorted(out), nil
 }
 
 type pkgKey struct{ typ, name, version, path string }
@@ -469,6 +476,8 @@ type partial struct {
 	// finding's ID (the CVE record itself), which wins.
 	summaryOwn bool
 	whys       []string
+	// done is the finding built from it, once complete.
+	done *Finding
 }
 
 func (pt *partial) add(m *matcher, id string, ids []string, h hit, a *vulndb.Advisory, source, why string) {
@@ -550,6 +559,7 @@ func (pt *partial) clone() *partial {
 	c.advisories = slices.Clone(pt.advisories)
 	c.sources = slices.Clone(pt.sources)
 	c.whys = slices.Clone(pt.whys)
+	c.done = nil
 	return &c
 }
 
@@ -563,13 +573,15 @@ func distroLabel(sevs []vulndb.Severity) string {
 	return ""
 }
 
-// findings turns the partials of one package's targets into findings.
-func (m *matcher) findings(p *inventory.Package, parts []*partial) ([]Finding, error) {
+// findings appends to out the findings of one package from the partials
+// of its targets; multi says they come from several targets, so an ID may
+// repeat and must be merged.
+func (m *matcher) findings(out []Finding, p *inventory.Package, parts []*partial, multi bool) ([]Finding, error) {
 	if len(parts) == 0 {
-		return nil, nil
+		return out, nil
 	}
 	merged := parts
-	if hasDuplicateIDs(parts) {
+	if multi && hasDuplicateIDs(parts) {
 		byID := map[string]*partial{}
 		merged = nil
 		for _, pt := range parts {
@@ -584,46 +596,68 @@ func (m *matcher) findings(p *inventory.Package, parts []*partial) ([]Finding, e
 	}
 	ref := PackageRef{Name: p.Name, Version: p.Version, Type: p.Type, PURL: p.PURL,
 		SourceName: p.SourceName, SourceVersion: p.SourceVersion, Layer: p.Layer, Path: p.Path}
-	out := make([]Finding, 0, len(merged))
 	for _, pt := range merged {
-		f := Finding{
-			ID:         pt.id,
-			Aliases:    sortedUnique(pt.aliases),
-			Package:    ref,
-			Advisories: sortedUnique(pt.advisories),
-			Sources:    sortedUnique(pt.sources),
-			Status:     pt.status,
-			CVSS:       pt.cvss,
-			CVSSVector: pt.vector,
-			Summary:    clipRunes(pt.summary, MaxSummary),
-			Ecosystem:  pt.eco,
-			Why:        strings.Join(sortedUnique(pt.whys), "; "),
+		f, err := m.final(pt)
+		if err != nil {
+			return nil, err
 		}
-		if pt.status == StatusFixed {
-			f.FixedVersion = pt.fixed
-		}
-		switch {
-		case pt.distroSrc != "":
-			f.Severity, f.SeveritySource = pt.distro, pt.distroSrc
-		case pt.vector != "":
-			f.Severity, f.SeveritySource = cvssSeverity(pt.cvss), pt.cvssType
-		}
-		for _, id := range append([]string{f.ID}, f.Aliases...) {
-			if !isCVE(id) {
-				continue
-			}
-			k, ok, err := m.kev(id)
-			if err != nil {
-				return nil, err
-			}
-			if ok {
-				f.KEV, f.KEVDateAdded = true, k.DateAdded
-				break
-			}
-		}
+		f.Package = ref
 		out = append(out, f)
 	}
 	return out, nil
+}
+
+// final builds the package-independent part of a finding from a partial,
+// once per partial: the binaries of one source package share it (and the
+// backing arrays of its slices).
+func (m *matcher) final(pt *partial) (Finding, error) {
+	if pt.done != nil {
+		return *pt.done, nil
+	}
+	f := Finding{
+		ID:         pt.id,
+		Aliases:    sortedUnique(pt.aliases),
+		Advisories: sortedUnique(pt.advisories),
+		Sources:    sortedUnique(pt.sources),
+		Status:     pt.status,
+		CVSS:       pt.cvss,
+		CVSSVector: pt.vector,
+		Summary:    clipRunes(pt.summary, MaxSummary),
+		Ecosystem:  pt.eco,
+	}
+	if len(pt.whys) == 1 {
+		f.Why = pt.whys[0]
+	} else {
+		f.Why = strings.Join(sortedUnique(pt.whys), "; ")
+	}
+	if pt.status == StatusFixed {
+		f.FixedVersion = pt.fixed
+	}
+	switch {
+	case pt.distroSrc != "":
+		f.Severity, f.SeveritySource = pt.distro, pt.distroSrc
+	case pt.vector != "":
+		f.Severity, f.SeveritySource = cvssSeverity(pt.cvss), pt.cvssType
+	}
+	for i := -1; i < len(f.Aliases); i++ {
+		id := f.ID
+		if i >= 0 {
+			id = f.Aliases[i]
+		}
+		if !isCVE(id) {
+			continue
+		}
+		k, ok, err := m.kev(id)
+		if err != nil {
+			return Finding{}, err
+		}
+		if ok {
+			f.KEV, f.KEVDateAdded = true, k.DateAdded
+			break
+		}
+	}
+	pt.done = &f
+	return f, nil
 }
 
 func hasDuplicateIDs(parts []*partial) bool {
@@ -641,8 +675,11 @@ func hasDuplicateIDs(parts []*partial) bool {
 }
 
 func sortedUnique(s []string) []string {
-	if len(s) == 0 {
+	switch len(s) {
+	case 0:
 		return nil
+	case 1:
+		return s[:1:1]
 	}
 	s = slices.Clone(s)
 	slices.Sort(s)

@@ -12,10 +12,31 @@ import (
 // score, worst first; then by package name, package version and ID, and
 // finally by the remaining package fields so that the order is total.
 func Sort(findings []Finding) {
-	slices.SortStableFunc(findings, compareFindings)
+	if len(findings) < 2 {
+		return
+	}
+	copy(findings, sorted(findings))
 }
 
-func compareFindings(a, b Finding) int {
+// sorted returns findings in Sort's order in a new slice. Findings are
+// large: it sorts indices and moves each finding once. Ties keep their
+// input order.
+func sorted(findings []Finding) []Finding {
+	idx := make([]int32, len(findings))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortFunc(idx, func(i, j int32) int {
+		return cmp.Or(compareFindings(&findings[i], &findings[j]), cmp.Compare(i, j))
+	})
+	out := make([]Finding, len(findings))
+	for i, j := range idx {
+		out[i] = findings[j]
+	}
+	return out
+}
+
+func compareFindings(a, b *Finding) int {
 	return cmp.Or(
 		-cmpBool(a.KEV, b.KEV),
 		-cmpBool(a.Status == StatusFixed, b.Status == StatusFixed),
