@@ -210,7 +210,10 @@ func parseCVEList(ctx context.Context, r io.Reader, file string, limit int64, em
 				if err := flush(); err != nil {
 					return err
 				}
-				rec, skipped = clip(strings.Fields(s + " x")[0]), true
+				rec, skipped = "", true
+				if id, _, _ := strings.Cut(s, " "); cveIDRE.MatchString(id) {
+					rec = id
+				}
 			}
 			report(rec, bad)
 			continue

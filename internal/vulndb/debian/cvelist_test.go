@@ -168,7 +168,7 @@ func TestHostileCVEList(t *testing.T) {
 		{"binary junk", "\x00\x01\x02PK\x03\x04\n\xff\xfe\n" + good + "\t\x00- x 1\n", []string{"CVE-2023-0286"}, 4,
 			[]string{"binary", "binary", "binary"}},
 		{"huge header", "CVE-2023-1111 (" + strings.Repeat("y", MaxLine+10) + ")\n\t- x 1.0\n" + good, []string{"CVE-2023-0286"}, 4,
-			[]string{"line longer than"}},
+			[]string{"list: CVE-2023-1111: line 1: line longer than"}},
 		{"huge summary clipped", "CVE-2023-1111 (" + strings.Repeat("é", MaxSummary) + ")\n\t- x 1.0\n", []string{"CVE-2023-1111"}, 4, nil},
 		{"duplicate entry", good + good, []string{"CVE-2023-0286"}, 4, []string{"listed twice"}},
 		{"placeholder, reserved, rejected", "CVE-2023-XXXX [foo]\n\t- foo <unfixed>\nCVE-2023-1111\n\tRESERVED\nCVE-2023-2222\n\tREJECTED\n\t- x 1\n" + good,

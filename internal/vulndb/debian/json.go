@@ -248,6 +248,11 @@ func walkJSON(ctx context.Context, dec *json.Decoder, acc *accumulator, ps *prob
 	n := 0
 	var rec jsonRecord // reused: its map is cleared, not reallocated
 	for dec.More() {
+		if n++; n%256 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
 		tok, err := dec.Token()
 		if err != nil {
 			return err
