@@ -1,16 +1,18 @@
 package feed
 
-import "github.com/vigil-sec/vigil/internal/vulndb"
+import (
+	"github.com/vigil-sec/vigil/internal/vulndb"
+	"github.com/vigil-sec/vigil/internal/vulndb/debian"
+)
 
 // debianParser is the importer of the Debian tracker's CVE/list or JSON
-// export.
-//
-// TODO(feed): return debian.ParseCVEList and debian.ParseJSON once they land
-// in internal/vulndb/debian; until then these two formats are detected but
-// their import fails with a clear error.
+// export; nil for another format.
 func debianParser(format string) vulndb.ParseFunc {
 	switch format {
-	case FormatDebianCVE, FormatDebianJSON:
+	case FormatDebianCVE:
+		return debian.ParseCVEList
+	case FormatDebianJSON:
+		return debian.ParseJSON
 	}
 	return nil
 }
