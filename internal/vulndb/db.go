@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // SchemaVersion is the layout version of the database file. Open refuses a
@@ -16,6 +18,11 @@ var ErrSchema = errors.New("vulnerability database schema version differs")
 
 // ErrNotFound is returned for an advisory key the database does not hold.
 var ErrNotFound = errors.New("not found")
+
+// ErrNotDatabase is returned by Open (and Build, for its Base) for a file
+// that is not a vigil vulnerability database: not a bbolt file, empty,
+// truncated, or without vigil's buckets.
+var ErrNotDatabase = errors.New("not a vigil vulnerability database")
 
 // Meta describes a database file as a whole.
 type Meta struct {
@@ -102,7 +109,11 @@ type writerImpl interface {
 
 // Put stores one advisory of the named source and indexes each of its
 // Affected entries by (ecosystem, package). A second Put of the same source
-// and ID replaces the first.
+// and ID merges into the first (an importer reads a source file by file,
+// and Alpine's secdb lists one ID in one file per release): Affected,
+// Aliases, References and Severity are unioned in Put order, the first
+// record's other fields win where set, and Modified is the later one.
+// Put keeps a (not a copy): the caller must not change it afterwards.
 func (w *Writer) Put(source string, a *Advisory) error { return w.impl.put(source, a) }
 
 // PutKEV stores one KEV entry of the named source.
@@ -119,47 +130,45 @@ func (w *Writer) SetSource(info SourceInfo) error { return w.impl.setSource(info
 // the old file (or none) in place, never a partial one. Stale temporary
 // files from killed builds are removed.
 func Build(ctx context.Context, path string, opts BuildOptions, fill func(*Writer) error) error {
-	return errors.New("vulndb.Build: not implemented")
+	return build(ctx, path, opts, fill)
 }
 
 // DB is an open database, read-only, safe for concurrent use.
 type DB struct {
 	path string
+	bdb  *bolt.DB
 }
 
 // Open opens the database at path read-only. It fails with a clear error
-// when the file is missing, is not a vigil database, or has another
-// SchemaVersion (ErrSchema).
-func Open(path string) (*DB, error) {
-	return nil, errors.New("vulndb.Open: not implemented")
-}
+// when the file is missing (wrapping fs.ErrNotExist), is not a vigil
+// database (ErrNotDatabase), or has another SchemaVersion (ErrSchema).
+func Open(path string) (*DB, error) { return open(path) }
 
 // Close releases the file.
-func (db *DB) Close() error { return nil }
+func (db *DB) Close() error { return db.bdb.Close() }
 
 // Path is the file the database was opened from.
 func (db *DB) Path() string { return db.path }
 
 // Meta describes the database.
-func (db *DB) Meta() (Meta, error) { return Meta{}, errors.New("not implemented") }
+func (db *DB) Meta() (Meta, error) { return db.meta() }
 
 // Sources lists the imported sources in name order.
-func (db *DB) Sources() ([]SourceInfo, error) { return nil, errors.New("not implemented") }
+func (db *DB) Sources() ([]SourceInfo, error) { return db.sources() }
 
 // Lookup returns every index entry for a package name in an ecosystem
-// ("Debian:11", "openssl"), in a stable order; none is not an error.
-func (db *DB) Lookup(ecosystem, pkg string) ([]Entry, error) {
-	return nil, errors.New("not implemented")
-}
+// ("Debian:11", "openssl"), ordered by advisory key and then by the order
+// of the advisory's Affected; none is not an error.
+func (db *DB) Lookup(ecosystem, pkg string) ([]Entry, error) { return db.lookup(ecosystem, pkg) }
 
 // Advisory loads one advisory by its key; ErrNotFound when absent.
-func (db *DB) Advisory(key string) (*Advisory, error) { return nil, errors.New("not implemented") }
+func (db *DB) Advisory(key string) (*Advisory, error) { return db.advisory(key) }
 
 // KEV returns the catalogue entry for a CVE ID, if listed.
-func (db *DB) KEV(cve string) (KEV, bool, error) { return KEV{}, false, errors.New("not implemented") }
+func (db *DB) KEV(cve string) (KEV, bool, error) { return db.kev(cve) }
 
 // Advisories calls fn for each stored advisory of a source (all sources
 // when source is empty), in key order; for export and tests.
 func (db *DB) Advisories(ctx context.Context, source string, fn func(key string, a *Advisory) error) error {
-	return errors.New("not implemented")
+	return db.advisories(ctx, source, fn)
 }

@@ -1,0 +1,237 @@
+package vulndb
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// The index value of one (ecosystem, package, source) is a hand encoding of
+// its entries, because Lookup is the hot path of matching:
+//
+//	value    = version:byte(1) count:uvarint entry*
+//	entry    = id:str status:str ranges:uvarint range* versions:uvarint str* severities:uvarint severity*
+//	range    = type:str events:uvarint event*
+//	event    = kind:byte str            (1 introduced, 2 fixed, 3 last_affected, 4 limit)
+//	severity = type:str score:str
+//	str      = length:uvarint bytes
+//
+// The ecosystem, package and source are in the key, so an entry stores only
+// the advisory ID. Decoding checks every length against what is left, so a
+// corrupt value is an error, never a panic or a huge allocation.
+
+const entriesVersion = 1
+
+// Event kinds in the encoding.
+const (
+	evIntroduced = 1 + iota
+	evFixed
+	evLastAffected
+	evLimit
+)
+
+// errCorrupt is wrapped by every decoding error.
+var errCorrupt = errors.New("corrupt index value")
+
+func appendStr(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// appendEntry encodes one entry (without the value header).
+func appendEntry(b []byte, id string, a *Affected) []byte {
+	b = appendStr(b, id)
+	b = appendStr(b, string(a.Status))
+	b = binary.AppendUvarint(b, uint64(len(a.Ranges)))
+	for _, r := range a.Ranges {
+		b = appendStr(b, r.Type)
+		b = binary.AppendUvarint(b, uint64(len(r.Events)))
+		for _, ev := range r.Events {
+			switch {
+			case ev.Introduced != "":
+				b = appendStr(append(b, evIntroduced), ev.Introduced)
+			case ev.Fixed != "":
+				b = appendStr(append(b, evFixed), ev.Fixed)
+			case ev.LastAffected != "":
+				b = appendStr(append(b, evLastAffected), ev.LastAffected)
+			default:
+				b = appendStr(append(b, evLimit), ev.Limit)
+			}
+		}
+	}
+	b = binary.AppendUvarint(b, uint64(len(a.Versions)))
+	for _, v := range a.Versions {
+		b = appendStr(b, v)
+	}
+	b = binary.AppendUvarint(b, uint64(len(a.Severity)))
+	for _, s := range a.Severity {
+		b = appendStr(b, s.Type)
+		b = appendStr(b, s.Score)
+	}
+	return b
+}
+
+// appendValueHeader starts an index value of n entries.
+func appendValueHeader(b []byte, n int) []byte {
+	return binary.AppendUvarint(append(b, entriesVersion), uint64(n))
+}
+
+// decoder reads an encoded value; the first error sticks and every read
+// after it returns zero values.
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) fail(what string) {
+	if d.err == nil {
+		d.err = fmt.Errorf("%w: %s at %d bytes from the end", errCorrupt, what, len(d.b))
+	}
+	d.b = nil
+}
+
+func (d *decoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.fail("bad varint")
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+// count reads a count of items that take at least min bytes each, so a
+// corrupt count cannot make a large allocation.
+func (d *decoder) count(min int) int {
+	v := d.uvarint()
+	if v > uint64(len(d.b)/min) {
+		d.fail("count larger than the value")
+		return 0
+	}
+	return int(v)
+}
+
+func (d *decoder) byte() byte {
+	if d.err != nil {
+		return 0
+	}
+	if len(d.b) == 0 {
+		d.fail("value ends early")
+		return 0
+	}
+	c := d.b[0]
+	d.b = d.b[1:]
+	return c
+}
+
+// str reads a string, copying it out of b (b may be memory-mapped).
+func (d *decoder) str() string {
+	n := d.uvarint()
+	if n > uint64(len(d.b)) {
+		d.fail("string longer than the value")
+		return ""
+	}
+	s := string(d.b[:n])
+	d.b = d.b[n:]
+	return s
+}
+
+// decodeEntries decodes a value written by encodeEntries, appending to out.
+// Each Entry's Advisory is prefix+ID and its Affected gets ecosystem and pkg.
+func decodeEntries(out []Entry, b []byte, prefix, ecosystem, pkg string) ([]Entry, error) {
+	d := decoder{b: b}
+	if v := d.byte(); d.err == nil && v != entriesVersion {
+		return out, fmt.Errorf("%w: encoding version %d", errCorrupt, v)
+	}
+	n := d.count(5) // an entry takes at least 5 bytes
+	var sb strings.Builder
+	for i := 0; i < n && d.err == nil; i++ {
+		id := d.str()
+		sb.Reset()
+		sb.Grow(len(prefix) + len(id))
+		sb.WriteString(prefix)
+		sb.WriteString(id)
+		e := Entry{Advisory: sb.String(), Affected: Affected{Ecosystem: ecosystem, Package: pkg}}
+		a := &e.Affected
+		a.Status = Status(d.str())
+		if nr := d.count(2); nr > 0 {
+			a.Ranges = make([]Range, nr)
+			for j := range a.Ranges {
+				r := &a.Ranges[j]
+				r.Type = d.str()
+				if ne := d.count(2); ne > 0 {
+					r.Events = make([]Event, ne)
+					for k := range r.Events {
+						kind := d.byte()
+						v := d.str()
+						switch kind {
+						case evIntroduced:
+							r.Events[k].Introduced = v
+						case evFixed:
+							r.Events[k].Fixed = v
+						case evLastAffected:
+							r.Events[k].LastAffected = v
+						case evLimit:
+							r.Events[k].Limit = v
+						default:
+							d.fail(fmt.Sprintf("event kind %d", kind))
+						}
+					}
+				}
+			}
+		}
+		if nv := d.count(1); nv > 0 {
+			a.Versions = make([]string, nv)
+			for j := range a.Versions {
+				a.Versions[j] = d.str()
+			}
+		}
+		if ns := d.count(2); ns > 0 {
+			a.Severity = make([]Severity, ns)
+			for j := range a.Severity {
+				a.Severity[j] = Severity{Type: d.str(), Score: d.str()}
+			}
+		}
+		if d.err == nil {
+			out = append(out, e)
+		}
+	}
+	if d.err != nil {
+		return out, d.err
+	}
+	if len(d.b) != 0 {
+		return out, fmt.Errorf("%w: %d bytes after the last entry", errCorrupt, len(d.b))
+	}
+	return out, nil
+}
+
+// indexKey is the key of an index value: the ecosystem and package, each
+// length-prefixed (so no byte in them can make two pairs collide), then the
+// source. indexPrefix is the part before the source.
+func indexKey(ecosystem, pkg, source string) []byte {
+	return append(indexPrefix(nil, ecosystem, pkg), source...)
+}
+
+func indexPrefix(b []byte, ecosystem, pkg string) []byte {
+	return appendStr(appendStr(b, ecosystem), pkg)
+}
+
+// keySource returns the source at the end of a key that starts with n
+// length-prefixed strings (2 for the index, 1 for KEV rows).
+func keySource(k []byte, n int) (string, error) {
+	d := decoder{b: k}
+	for range n {
+		d.str()
+	}
+	if d.err != nil {
+		return "", fmt.Errorf("bad key %q: %w", k, d.err)
+	}
+	return string(d.b), nil
+}
+
+// kevKey is the key of a KEV row: the length-prefixed CVE ID, then the source.
+func kevKey(cve, source string) []byte { return append(appendStr(nil, cve), source...) }
