@@ -55,7 +55,7 @@ func TestVulnAlpine(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			sc := scanImage(t, img, source.Options{Platform: tc.platform})
+			sc := scanImage(t, img, source.Options{Platform: tc.platform}, "")
 			var got []found
 			for _, f := range sc.findings {
 				got = append(got, foundOf(f))

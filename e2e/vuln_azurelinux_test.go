@@ -321,8 +321,10 @@ func TestVulnAzureLinux(t *testing.T) {
 		t.Fatalf("the test root must hold packages below and at or above OVAL fixes (scripts/testdata-azurelinux.sh)")
 	}
 
-	// The fixed version a finding should name: the lowest of the fixes of
-	// the definitions that are true for it, compared by rpm.
+	// The fixed version a finding should name: the highest of the fixes of
+	// the definitions that are true for it (compared by rpm), the version
+	// that makes them all false; match keeps the highest where advisories
+	// disagree (internal/match/doc.go).
 	var fixPairs []rpmPair
 	for _, fixes := range affected {
 		for _, a := range fixes {
@@ -332,15 +334,15 @@ func TestVulnAzureLinux(t *testing.T) {
 		}
 	}
 	fixCmp := rpmVercmp(t, fixPairs)
-	lowestFix := func(k pkgCVE) string {
+	highestFix := func(k pkgCVE) string {
 		fixes := affected[k]
-		low := fixes[0]
+		high := fixes[0]
 		for _, f := range fixes[1:] {
-			if fixCmp[rpmPair{f, low}] < 0 {
-				low = f
+			if fixCmp[rpmPair{f, high}] > 0 {
+				high = f
 			}
 		}
-		return low
+		return high
 	}
 
 	catalogue := kevCatalogue(t)
@@ -366,7 +368,7 @@ func TestVulnAzureLinux(t *testing.T) {
 				t.Errorf("%s in %s: status %s, fixed version %q; OVAL has a fix", f.ID, f.Package.Name, f.Status, f.FixedVersion)
 				continue
 			}
-			gotFix = append(gotFix, rpmPair{f.FixedVersion, lowestFix(k)})
+			gotFix = append(gotFix, rpmPair{f.FixedVersion, highestFix(k)})
 		}
 		slices.SortFunc(got, less)
 		if diff := gocmp.Diff(want, got); diff != "" {
@@ -374,7 +376,7 @@ func TestVulnAzureLinux(t *testing.T) {
 		}
 		for p, n := range rpmVercmp(t, gotFix) {
 			if n != 0 {
-				t.Errorf("a finding names fixed version %s; the lowest OVAL fix that applies is %s", p.A, p.B)
+				t.Errorf("a finding names fixed version %s; the highest OVAL fix that applies is %s", p.A, p.B)
 			}
 		}
 		if marked := checkKEV(t, sc.findings, catalogue); marked == 0 {
@@ -384,7 +386,7 @@ func TestVulnAzureLinux(t *testing.T) {
 
 	t.Run("dir", func(t *testing.T) {
 		t.Parallel()
-		check(t, scanRef(t, "dir:"+root, source.Options{}))
+		check(t, scanRef(t, "dir:"+root, source.Options{}, ""))
 	})
 	t.Run("image", func(t *testing.T) {
 		t.Parallel()
@@ -402,6 +404,6 @@ func TestVulnAzureLinux(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		check(t, scanImage(t, img, source.Options{}))
+		check(t, scanImage(t, img, source.Options{}, ""))
 	})
 }

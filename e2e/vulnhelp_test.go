@@ -24,11 +24,7 @@ import (
 	"github.com/vigil-sec/vigil/internal/scan"
 	"github.com/vigil-sec/vigil/internal/testenv"
 	"github.com/vigil-sec/vigil/internal/vulndb"
-	alpinesecdb "github.com/vigil-sec/vigil/internal/vulndb/alpine"
-	debiantracker "github.com/vigil-sec/vigil/internal/vulndb/debian"
 	"github.com/vigil-sec/vigil/internal/vulndb/feed"
-	"github.com/vigil-sec/vigil/internal/vulndb/kev"
-	"github.com/vigil-sec/vigil/internal/vulndb/oval"
 )
 
 // vulnData is the vulnerability database of the vulnerability end-to-end
@@ -68,7 +64,7 @@ func vulnDB(t *testing.T) *vulndb.DB {
 		}
 		dbPath := filepath.Join(dir, "vigil.db")
 		start := time.Now()
-		vulnData.err = importVulnData(t, dbPath, data, paths)
+		vulnData.err = importVulnData(t, dbPath, paths)
 		if vulnData.err != nil {
 			return
 		}
@@ -101,110 +97,26 @@ func vulnDB(t *testing.T) *vulndb.DB {
 }
 
 // importVulnData imports paths with feed.Import, the code path of `vigil db
-// import`. Until feed.Import is implemented, it builds the database with the
-// store and the importers directly (buildVulnDirect).
-func importVulnData(t *testing.T, dbPath, data string, paths []string) error {
-	ctx := context.Background()
-	sum, err := feed.Import(ctx, dbPath, paths, feed.Observer{})
-	if err != nil && strings.Contains(err.Error(), "not implemented") {
-		t.Logf("feed.Import: %v; building the database with vulndb.Build and the importers", err)
-		return buildVulnDirect(ctx, dbPath, data)
-	}
+// import`, and fails when a source fails.
+func importVulnData(t *testing.T, dbPath string, paths []string) error {
+	sum, err := feed.Import(context.Background(), dbPath, paths, feed.Observer{})
 	if err != nil {
 		return fmt.Errorf("feed.Import: %w", err)
 	}
 	var errs []error
 	for _, r := range sum.Sources {
-		t.Logf("feed.Import %s: %d records, %d problems %q", r.Name, r.Records, r.Problems, r.FirstProblems)
+		t.Logf("feed.Import %s: %d records, %d problems; first: %q", r.Name, r.Records, r.Problems, firstN(r.FirstProblems, 2))
 		if r.Err != nil {
 			errs = append(errs, fmt.Errorf("source %s: %w", r.Name, r.Err))
 		}
 	}
+	if len(sum.Sources) != len(paths) {
+		errs = append(errs, fmt.Errorf("feed.Import made %d sources of %d paths", len(sum.Sources), len(paths)))
+	}
 	return errors.Join(errs...)
 }
 
-// buildVulnDirect fills a database with the importers' parsers, merging the
-// advisories of one source that several files give (Alpine lists a CVE in
-// each release's file) as feed.Import does.
-func buildVulnDirect(ctx context.Context, dbPath, data string) error {
-	type part struct {
-		source, format string
-		parse          vulndb.ParseFunc
-		files          []string
-	}
-	alpineFiles, err := filepath.Glob(filepath.Join(data, "alpine-secdb/json/*/*.json"))
-	if err != nil || len(alpineFiles) == 0 {
-		return fmt.Errorf("no alpine secdb files: %v", err)
-	}
-	slices.Sort(alpineFiles)
-	parts := []part{
-		{"alpine-secdb", "alpine-secdb", alpinesecdb.Parse, alpineFiles},
-		{"debian-dsa", "debian-dsa-list", debiantracker.ParseDSAList, []string{filepath.Join(data, "debian-security-tracker/data/DSA/list")}},
-		{"debian-dla", "debian-dla-list", debiantracker.ParseDLAList, []string{filepath.Join(data, "debian-security-tracker/data/DLA/list")}},
-		{"azurelinux-3.0-oval", "oval", oval.Parse, []string{filepath.Join(data, "azurelinux-oval/azurelinux-3.0-oval.xml.gz")}},
-		{"cbl-mariner-2.0-oval", "oval", oval.Parse, []string{filepath.Join(data, "azurelinux-oval/cbl-mariner-2.0-oval.xml.gz")}},
-	}
-	kevFile := filepath.Join(data, "cisa-kev/known_exploited_vulnerabilities.json")
-	return vulndb.Build(ctx, dbPath, vulndb.BuildOptions{}, func(w *vulndb.Writer) error {
-		for _, p := range parts {
-			merged := map[string]*vulndb.Advisory{}
-			problems := 0
-			for _, file := range p.files {
-				f, err := os.Open(file)
-				if err != nil {
-					return err
-				}
-				err = p.parse(ctx, f, file, func(a *vulndb.Advisory) error {
-					if m := merged[a.ID]; m != nil {
-						m.Affected = append(m.Affected, a.Affected...)
-						for _, al := range a.Aliases {
-							if !slices.Contains(m.Aliases, al) {
-								m.Aliases = append(m.Aliases, al)
-							}
-						}
-						return nil
-					}
-					merged[a.ID] = a
-					return nil
-				}, func(*vulndb.Problem) { problems++ })
-				f.Close()
-				if err != nil {
-					return err
-				}
-			}
-			for _, id := range slices.Sorted(mapsKeys(merged)) {
-				if err := w.Put(p.source, merged[id]); err != nil {
-					return err
-				}
-			}
-			if err := w.SetSource(vulndb.SourceInfo{Name: p.source, Format: p.format, Origin: p.files[0],
-				Records: len(merged), Problems: problems}); err != nil {
-				return err
-			}
-		}
-		f, err := os.Open(kevFile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		n, problems := 0, 0
-		if err := kev.Parse(ctx, f, kevFile, func(k vulndb.KEV) error { n++; return w.PutKEV("cisa-kev", k) },
-			func(*vulndb.Problem) { problems++ }); err != nil {
-			return err
-		}
-		return w.SetSource(vulndb.SourceInfo{Name: "cisa-kev", Format: "cisa-kev", Origin: kevFile, Records: n, Problems: problems})
-	})
-}
-
-func mapsKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
+func firstN(s []string, n int) []string { return s[:min(n, len(s))] }
 
 // kevCatalogue is CISA's catalogue read straight from the shared JSON (not
 // through vigil's importer): CVE -> dateAdded.
@@ -244,14 +156,15 @@ type scanned struct {
 
 // scanImage writes img as an OCI layout and runs the scan pipeline's
 // inventory (scan.Inventory) and matching (match.Match) on it in process.
-func scanImage(t *testing.T, img v1.Image, opts source.Options) scanned {
+// cache is the layer cache directory; "" means a fresh one.
+func scanImage(t *testing.T, img v1.Image, opts source.Options, cache string) scanned {
 	t.Helper()
-	return scanRef(t, "oci:"+ociLayout(t, img), opts)
+	return scanRef(t, "oci:"+ociLayout(t, img), opts, cache)
 }
 
 // scanRef resolves ref (a source.Resolve reference: "oci:DIR", "dir:ROOT",
 // ...) and scans it.
-func scanRef(t *testing.T, ref string, opts source.Options) scanned {
+func scanRef(t *testing.T, ref string, opts source.Options, cache string) scanned {
 	t.Helper()
 	db := vulnDB(t)
 	ctx := t.Context()
@@ -261,7 +174,10 @@ func scanRef(t *testing.T, ref string, opts source.Options) scanned {
 		t.Fatalf("resolve %s: %v", ref, err)
 	}
 	walk := image.DefaultConfig()
-	walk.CacheDir = t.TempDir()
+	walk.CacheDir = cache
+	if cache == "" {
+		walk.CacheDir = t.TempDir()
+	}
 	cfg := scan.Config{Walk: walk, Catalogers: catalogers.Default(catalogers.Config{TempDir: t.TempDir()})}
 	inv, err := scan.Inventory(ctx, img, cfg, scan.Observer{})
 	if err != nil {
