@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -21,6 +20,7 @@ import (
 	"github.com/vigil-sec/vigil/internal/report"
 	"github.com/vigil-sec/vigil/internal/sbom"
 	"github.com/vigil-sec/vigil/internal/sbom/sbomtest"
+	"github.com/vigil-sec/vigil/internal/testenv"
 )
 
 func sbomOptions() sbom.Options {
@@ -471,19 +471,12 @@ func TestSARIFOptions(t *testing.T) {
 	}
 }
 
-// sarifSchemaFile is where the SARIF 2.1.0 JSON schema is looked for: the
-// test-data cache (no module in go.mod ships it, and tests never download).
+// sarifSchemaFile is the SARIF 2.1.0 JSON schema that
+// scripts/testdata-schemas.sh puts in the test-data cache (no Go module
+// ships it, and tests never download).
 func sarifSchemaFile(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("VIGIL_TESTDATA")
-	if dir == "" {
-		dir = "/var/cache/vigil-testdata"
-	}
-	file := filepath.Join(dir, "schemas", "sarif-schema-2.1.0.json")
-	if _, err := os.Stat(file); err != nil {
-		t.Skipf("SARIF 2.1.0 schema not found at %s (the OASIS sarif-schema-2.1.0.json; no pinned module ships it): %v", file, err)
-	}
-	return file
+	return testenv.TestData(t, "schemas", "sarif-schema-2.1.0.json")
 }
 
 // TestSARIFSchema validates the golden fixture's SARIF against the official
