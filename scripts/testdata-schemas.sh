@@ -10,8 +10,8 @@
 # The SARIF 2.1.0 schema (for internal/report's SARIF test) is in no Go module;
 # Microsoft's npm package @microsoft/jest-sarif ships it as
 # lib/schemas/sarif-2.1.0-rtm.5.json (the final 2.1.0 schema, as published in
-# SchemaStore), so it comes from the npm registry, checked against the
-# tarball's SHA-256. Idempotent: a present, valid copy is kept.
+# SchemaStore), so it comes from the npm registry (a plain HTTPS download of
+# the package tarball), checked against the tarball's SHA-256. Idempotent: a present, valid copy is kept.
 set -euo pipefail
 export PATH=/usr/local/go/bin:$PATH
 dest=${VIGIL_TESTDATA:-/var/cache/vigil-testdata}/schemas
@@ -28,6 +28,7 @@ trap 'rm -rf "$work"' EXIT
 
 sarif=$dest/sarif-schema-2.1.0.json
 sarif_pkg=@microsoft/jest-sarif@1.0.0-beta.0
+sarif_url=https://registry.npmjs.org/@microsoft/jest-sarif/-/jest-sarif-1.0.0-beta.0.tgz
 sarif_tgz_sha256=748e2c3d1a842e7bb258416685c7ea3a0da40005b72267b2052c2856d48ad102
 sarif_valid() {
 	[ -s "$1" ] && grep -q '"title": "Static Analysis Results Format (SARIF) Version 2.1.0' "$1"
@@ -35,9 +36,8 @@ sarif_valid() {
 if sarif_valid "$sarif"; then
 	echo "schemas: $sarif present" >&2
 else
-	command -v npm >/dev/null || { apt-get install -y -q --no-install-recommends npm >/dev/null || { apt-get update -q && apt-get install -y -q --no-install-recommends npm >/dev/null; }; }
-	(cd "$work" && npm pack --silent "$sarif_pkg" >/dev/null)
-	tgz=$(ls "$work"/*.tgz)
+	tgz=$work/jest-sarif.tgz
+	curl -fsSL --retry 3 -o "$tgz" "$sarif_url"
 	echo "$sarif_tgz_sha256  $tgz" | sha256sum -c --quiet - || { echo "schemas: $sarif_pkg tarball checksum differs" >&2; exit 1; }
 	tar -xzf "$tgz" -C "$work" package/lib/schemas/sarif-2.1.0-rtm.5.json
 	sarif_valid "$work/package/lib/schemas/sarif-2.1.0-rtm.5.json" || { echo "schemas: not the SARIF 2.1.0 schema" >&2; exit 1; }
