@@ -207,6 +207,15 @@ type cvssResult struct {
 	ok    bool
 }
 
+// headerSource is an optional Source method: the advisory without its
+// Affected list, which matching never reads (each index entry carries its
+// package's own). A store that keeps headers apart can answer it without
+// decoding every release's package list; an Alpine secdb advisory lists
+// its CVE for up to twenty releases. Match uses it when present.
+type headerSource interface {
+	AdvisoryHeader(key string) (*vulndb.Advisory, error)
+}
+
 // matcher holds the caches of one Match.
 type matcher struct {
 	src      Source
@@ -246,7 +255,13 @@ func (m *matcher) advisory(key string) (*vulndb.Advisory, error) {
 	if a, ok := m.advs[key]; ok {
 		return a, nil
 	}
-	a, err := m.src.Advisory(key)
+	var a *vulndb.Advisory
+	var err error
+	if h, ok := m.src.(headerSource); ok {
+		a, err = h.AdvisoryHeader(key)
+	} else {
+		a, err = m.src.Advisory(key)
+	}
 	switch {
 	case errors.Is(err, vulndb.ErrNotFound):
 		m.log.Warn("index names a missing advisory", "advisory", key)
@@ -333,27 +348,15 @@ func (m *matcher) evalTargetUncached(t target, p *inventory.Package) ([]*partial
 		return nil, nil
 	}
 	var (
-		hits   []hit
-		vetoes map[string]bool // source \x00 finding ID
+		hits        []hit
+		notAffected []string // advisory keys
 	)
 	for i := range entries {
 		e := &entries[i]
 		af := &e.Affected
 		switch af.Status {
 		case vulndb.StatusNotAffected:
-			a, err := m.advisory(e.Advisory)
-			if err != nil {
-				return nil, err
-			}
-			if a == nil {
-				continue
-			}
-			if vetoes == nil {
-				vetoes = map[string]bool{}
-			}
-			for _, id := range findingIDs(a) {
-				vetoes[a.Source+"\x00"+id] = true
-			}
+			notAffected = append(notAffected, e.Advisory)
 		case vulndb.StatusUnfixed:
 			hits = append(hits, hit{key: e.Advisory, af: af, status: StatusUnfixed, verdict: ": no fix yet"})
 		case vulndb.StatusWontFix:
@@ -379,6 +382,27 @@ func (m *matcher) evalTargetUncached(t target, p *inventory.Package) ([]*partial
 			hits = append(hits, h)
 		default:
 			m.log.Debug("advisory entry skipped", "advisory", e.Advisory, "status", af.Status)
+		}
+	}
+	if len(hits) == 0 {
+		return nil, nil
+	}
+	// Not-affected entries veto only what other entries found: their
+	// advisories are read only then.
+	var vetoes map[string]bool // source \x00 finding ID
+	for _, key := range notAffected {
+		a, err := m.advisory(key)
+		if err != nil {
+			return nil, err
+		}
+		if a == nil {
+			continue
+		}
+		if vetoes == nil {
+			vetoes = map[string]bool{}
+		}
+		for _, id := range findingIDs(a) {
+			vetoes[a.Source+"\x00"+id] = true
 		}
 	}
 	cmpr, _ := version.For(t.typ)

@@ -396,3 +396,29 @@ func TestMatchDuplicatePackages(t *testing.T) {
 		t.Errorf("got %d findings, want 2: %+v", len(got), briefs(got))
 	}
 }
+
+// headerFake answers AdvisoryHeader, without the Affected list.
+type headerFake struct {
+	*fakeSource
+	headers int
+}
+
+func (h *headerFake) AdvisoryHeader(key string) (*vulndb.Advisory, error) {
+	h.headers++
+	a, err := h.Advisory(key)
+	if err != nil {
+		return nil, err
+	}
+	c := *a
+	c.Affected = nil
+	return &c, nil
+}
+
+func TestMatchUsesAdvisoryHeader(t *testing.T) {
+	t.Parallel()
+	src := &headerFake{fakeSource: newFake(dsa5343())}
+	got := run(t, src, bullseye, debPkg("libssl1.1", "1.1.1n-0+deb11u3", "openssl", "1.1.1n-0+deb11u3"))
+	if len(got) != 2 || src.headers != 1 {
+		t.Errorf("%d findings, %d header loads; want 2 and 1", len(got), src.headers)
+	}
+}
