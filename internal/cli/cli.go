@@ -36,11 +36,18 @@ type usageError struct{ err error }
 func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
 
+// exitError ends a run that worked with a chosen exit status (scan
+// --exit-code): nothing is printed for it.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
 // globals are the flags every command shares.
 type globals struct {
 	cacheDir string
+	db       string
 	verbose  int
 	quiet    bool
 	log      *slog.Logger
@@ -84,14 +91,19 @@ func Main(ctx context.Context, args []string, stdio IO) int {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.cacheDir, "cache-dir", os.Getenv("VIGIL_CACHE_DIR"), "cache directory (default $VIGIL_CACHE_DIR, else the user cache directory)/vigil")
+	pf.StringVar(&g.db, "db", os.Getenv("VIGIL_DB"), "vulnerability database file (default $VIGIL_DB, else <cache dir>/db/vulndb.bolt)")
 	pf.CountVarP(&g.verbose, "verbose", "v", "log more (-v info, -vv debug)")
 	pf.BoolVarP(&g.quiet, "quiet", "q", false, "no progress display, errors only")
 
-	root.AddCommand(sbomCommand(g, stdio))
+	root.AddCommand(sbomCommand(g, stdio), scanCommand(g, stdio), dbCommand(g, stdio))
 
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
 	}
 	fmt.Fprintf(stdio.Err, "vigil: %v\n", err)
 	var ue usageError

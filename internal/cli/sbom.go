@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -67,14 +68,11 @@ oci-archive:, oci:.`,
 		Example: "  vigil sbom rootfs /\n  vigil sbom rootfs --format spdx-json ./rootfs",
 		Args:    exactArgs(1, "one directory"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			fi, err := os.Stat(args[0])
+			ref, err := rootfsRef(args[0])
 			if err != nil {
-				return fmt.Errorf("rootfs: %w", err)
+				return err
 			}
-			if !fi.IsDir() {
-				return usagef("rootfs: %s is not a directory", args[0])
-			}
-			return runSBOM(cmd, g, stdio, f, "dir:"+args[0])
+			return runSBOM(cmd, g, stdio, f, ref)
 		},
 	}
 	addOutputFlags(rootfsCmd)
@@ -83,27 +81,45 @@ oci-archive:, oci:.`,
 }
 
 func runSBOM(cmd *cobra.Command, g *globals, stdio IO, f sbomFlags, ref string) error {
-	ctx := cmd.Context()
 	enc, ok := encoder(f.format)
 	if !ok {
 		return usagef("unknown format %q (want one of %s)", f.format, strings.Join(formatNames(), ", "))
 	}
+	inv, err := takeInventory(cmd.Context(), g, stdio, ref, imageFlags{platform: f.platform, insecure: f.insecure, noCache: f.noCache})
+	if err != nil {
+		return err
+	}
+	return writeOutput(f.output, stdio.Out, func(w io.Writer) error {
+		return enc(w, inv, outputOptions{color: f.output == "" && isTerminal(stdio.Out)})
+	})
+}
+
+// imageFlags are how an image is read.
+type imageFlags struct {
+	platform string
+	insecure bool
+	noCache  bool
+}
+
+// takeInventory resolves ref and lists its packages, with a progress line
+// on a terminal.
+func takeInventory(ctx context.Context, g *globals, stdio IO, ref string, f imageFlags) (*inventory.Inventory, error) {
 	if err := os.MkdirAll(g.cacheDir, 0o700); err != nil {
-		return fmt.Errorf("create cache directory: %w", err)
+		return nil, fmt.Errorf("create cache directory: %w", err)
 	}
 	tmpRoot := filepath.Join(g.cacheDir, "tmp")
 	if err := os.MkdirAll(tmpRoot, 0o700); err != nil {
-		return fmt.Errorf("create cache directory: %w", err)
+		return nil, fmt.Errorf("create cache directory: %w", err)
 	}
 	tmp, err := os.MkdirTemp(tmpRoot, "run-")
 	if err != nil {
-		return fmt.Errorf("create temporary directory: %w", err)
+		return nil, fmt.Errorf("create temporary directory: %w", err)
 	}
 	defer os.RemoveAll(tmp)
 
 	img, err := source.Resolve(ctx, ref, source.Options{Platform: f.platform, InsecureUnsafe: f.insecure})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	walk := image.DefaultConfig()
 	walk.CacheDir = g.cacheDir
@@ -119,12 +135,10 @@ func runSBOM(cmd *cobra.Command, g *globals, stdio IO, f sbomFlags, ref string) 
 	start := time.Now()
 	inv, err := scan.Inventory(ctx, img, cfg, obs)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	g.log.Info("inventory done", "image", img.Name, "packages", len(inv.Packages), "elapsed", time.Since(start).Round(time.Millisecond))
-	return writeOutput(f.output, stdio.Out, func(w io.Writer) error {
-		return enc(w, inv, outputOptions{color: f.output == "" && isTerminal(stdio.Out)})
-	})
+	return inv, nil
 }
 
 type outputOptions struct {

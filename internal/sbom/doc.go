@@ -29,8 +29,11 @@
 // read from, its source package) travel as CycloneDX properties in the
 // "vigil:" namespace and as the SPDX sourceInfo and comment fields.
 //
-// Decoding is not here yet; a decoder belongs beside each encoder, reading
-// back the same properties.
+// Decode reads CycloneDX (JSON, XML) and SPDX (JSON, tag-value) documents
+// back into an inventory, from vigil or from other tools (trivy, syft), so a
+// stored SBOM can be matched again without its image: it reads back every
+// property the encoders write, and otherwise the package URL's qualifiers
+// and the producers' own properties.
 package sbom
 
 //go:generate go run gen_spdxlist.go

@@ -1,0 +1,270 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vigil-sec/vigil/internal/inventory"
+	"github.com/vigil-sec/vigil/internal/match"
+	"github.com/vigil-sec/vigil/internal/report"
+	"github.com/vigil-sec/vigil/internal/sbom"
+	"github.com/vigil-sec/vigil/internal/scan"
+	"github.com/vigil-sec/vigil/internal/suppress"
+	"github.com/vigil-sec/vigil/internal/vulndb"
+)
+
+// defaultIgnoreFile is read from the working directory when --ignorefile
+// is not given and the file exists.
+const defaultIgnoreFile = ".vigilignore.yaml"
+
+// scanFlags are the flags of the scan commands.
+type scanFlags struct {
+	image         imageFlags
+	format        string
+	output        string
+	severities    []string
+	ignoreUnfixed bool
+	exitCode      int
+	ignoreFile    string
+	vex           []string
+	maxAge        time.Duration
+}
+
+func scanCommand(g *globals, stdio IO) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "scan",
+		Short: "Find the vulnerabilities in an image, a root file system or an SBOM",
+		Long: `Find the known vulnerabilities of every package, matched against the local
+database ('vigil db update' or 'vigil db import' fills it; nothing is fetched
+during a scan).
+
+Exit status: 0 when the scan ran (whatever it found), unless --exit-code N is
+given: then N when any finding remains after --severity, --ignore-unfixed,
+--ignorefile and --vex. 1 on errors, 2 on usage mistakes.`,
+	}
+	var f scanFlags
+	addFlags := func(c *cobra.Command) {
+		fl := c.Flags()
+		fl.StringVarP(&f.format, "format", "f", "table", "output format: "+strings.Join(scanFormatNames(), ", "))
+		fl.StringVarP(&f.output, "output", "o", "", "write to this file instead of standard output")
+		fl.StringSliceVar(&f.severities, "severity", nil, "report only these severities (comma-separated: critical,high,medium,low,negligible,unknown)")
+		fl.BoolVar(&f.ignoreUnfixed, "ignore-unfixed", false, "leave out vulnerabilities that have no fixed version")
+		fl.IntVar(&f.exitCode, "exit-code", 0, "exit with this status when any finding remains (0: never)")
+		fl.StringVar(&f.ignoreFile, "ignorefile", "", "ignore file (YAML: id, package, reason, expires); default "+defaultIgnoreFile+" when present")
+		fl.StringSliceVar(&f.vex, "vex", nil, "OpenVEX or CycloneDX VEX document whose not_affected statements suppress findings (repeatable)")
+		fl.DurationVar(&f.maxAge, "max-db-age", 7*24*time.Hour, "warn when a source's data is older than this (0: never)")
+	}
+	imageCmd := &cobra.Command{
+		Use:   "image REF",
+		Short: "Scan a container image",
+		Long: `Scan a container image: its inventory, layer by layer, matched against the
+local vulnerability database. REF is as for 'vigil sbom image'.`,
+		Example: `  vigil scan image --severity critical,high --exit-code 3 myacr.azurecr.io/app:1.2
+  vigil scan image --format sarif -o vigil.sarif ./app.tar`,
+		Args: exactArgs(1, "one image reference"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runScan(cmd, g, stdio, f, func() (*inventory.Inventory, error) {
+				return takeInventory(cmd.Context(), g, stdio, args[0], f.image)
+			})
+		},
+	}
+	addFlags(imageCmd)
+	imageCmd.Flags().StringVar(&f.image.platform, "platform", "linux/amd64", "platform to pick from a multi-platform image (os/arch[/variant])")
+	imageCmd.Flags().BoolVar(&f.image.insecure, "insecure", false, "UNSAFE: allow plain HTTP and unverified TLS to the registry")
+	imageCmd.Flags().BoolVar(&f.image.noCache, "no-cache", false, "walk every layer even when its result is cached")
+
+	rootfsCmd := &cobra.Command{
+		Use:     "rootfs DIR",
+		Short:   "Scan a root file system directory",
+		Example: "  vigil scan rootfs /\n  vigil scan rootfs --format json ./rootfs",
+		Args:    exactArgs(1, "one directory"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ref, err := rootfsRef(args[0])
+			if err != nil {
+				return err
+			}
+			return runScan(cmd, g, stdio, f, func() (*inventory.Inventory, error) {
+				return takeInventory(cmd.Context(), g, stdio, ref, f.image)
+			})
+		},
+	}
+	addFlags(rootfsCmd)
+
+	sbomCmd := &cobra.Command{
+		Use:   "sbom FILE",
+		Short: "Match a stored SBOM (CycloneDX or SPDX, from vigil or other tools) without the image",
+		Example: `  vigil sbom image -f cyclonedx -o app.cdx.json app:1.2
+  vigil scan sbom app.cdx.json`,
+		Args: exactArgs(1, "one SBOM file ('-' for standard input)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runScan(cmd, g, stdio, f, func() (*inventory.Inventory, error) {
+				return readSBOM(args[0], stdio.In)
+			})
+		},
+	}
+	addFlags(sbomCmd)
+	cmd.AddCommand(imageCmd, rootfsCmd, sbomCmd)
+	return cmd
+}
+
+// rootfsRef checks that dir is a directory and returns its source reference.
+func rootfsRef(dir string) (string, error) {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return "", fmt.Errorf("rootfs: %w", err)
+	}
+	if !fi.IsDir() {
+		return "", usagef("rootfs: %s is not a directory", dir)
+	}
+	return "dir:" + dir, nil
+}
+
+func readSBOM(path string, stdin io.Reader) (*inventory.Inventory, error) {
+	r := stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("read SBOM: %w", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	inv, err := sbom.Decode(r, path)
+	if err != nil {
+		return nil, fmt.Errorf("read SBOM %s: %w", path, err)
+	}
+	return inv, nil
+}
+
+func runScan(cmd *cobra.Command, g *globals, stdio IO, f scanFlags, inventoryOf func() (*inventory.Inventory, error)) error {
+	enc, ok := scanEncoder(f.format)
+	if !ok {
+		return usagef("unknown format %q (want one of %s)", f.format, strings.Join(scanFormatNames(), ", "))
+	}
+	cfg := scan.VulnConfig{Filter: match.FilterOptions{IgnoreUnfixed: f.ignoreUnfixed}, MaxAge: f.maxAge}
+	for _, s := range f.severities {
+		sev, err := match.ParseSeverity(s)
+		if err != nil {
+			return usagef("--severity: %v", err)
+		}
+		cfg.Severities = append(cfg.Severities, sev)
+	}
+	rules, err := loadRules(f)
+	if err != nil {
+		return err
+	}
+	cfg.Rules = rules
+	// Open the database before the (slower) inventory so that a missing
+	// database fails fast.
+	db, err := vulndb.Open(g.dbFile())
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%w (run 'vigil db update', or 'vigil db import PATH' offline)", err)
+		}
+		return err
+	}
+	defer db.Close()
+
+	inv, err := inventoryOf()
+	if err != nil {
+		return err
+	}
+	res, err := scan.Vulnerabilities(cmd.Context(), inv, db, cfg)
+	if err != nil {
+		return err
+	}
+	for _, w := range res.Warnings {
+		g.log.Warn(w)
+	}
+	err = writeOutput(f.output, stdio.Out, func(w io.Writer) error {
+		return enc(w, res, scanOutputOptions{color: f.output == "" && isTerminal(stdio.Out), width: terminalWidth(stdio.Out)})
+	})
+	if err != nil {
+		return err
+	}
+	if f.exitCode != 0 && len(res.Findings) > 0 {
+		return exitError{code: f.exitCode}
+	}
+	return nil
+}
+
+// loadRules reads the ignore file and the VEX documents.
+func loadRules(f scanFlags) (*suppress.Rules, error) {
+	var sets []*suppress.Rules
+	path := f.ignoreFile
+	if path == "" {
+		if _, err := os.Stat(defaultIgnoreFile); err == nil {
+			path = defaultIgnoreFile
+		}
+	}
+	if path != "" {
+		r, err := parseFile(path, suppress.ParseIgnoreFile)
+		if err != nil {
+			return nil, err
+		}
+		sets = append(sets, r)
+	}
+	for _, v := range f.vex {
+		r, err := parseFile(v, suppress.ParseVEX)
+		if err != nil {
+			return nil, err
+		}
+		sets = append(sets, r)
+	}
+	if len(sets) == 0 {
+		return nil, nil
+	}
+	return suppress.Merge(sets...), nil
+}
+
+func parseFile(path string, parse func(io.Reader, string) (*suppress.Rules, error)) (*suppress.Rules, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	defer f.Close()
+	return parse(f, path)
+}
+
+type scanOutputOptions struct {
+	color bool
+	width int
+}
+
+// scanEncoder returns the writer of a scan --format.
+func scanEncoder(name string) (func(io.Writer, *match.Result, scanOutputOptions) error, bool) {
+	switch name {
+	case "table":
+		return func(w io.Writer, res *match.Result, o scanOutputOptions) error {
+			return report.VulnTable(w, res, report.VulnTableOptions{Color: o.color, Width: o.width, Now: time.Now()})
+		}, true
+	case "json":
+		return func(w io.Writer, res *match.Result, _ scanOutputOptions) error {
+			return report.VulnJSON(w, res)
+		}, true
+	case "sarif":
+		return func(w io.Writer, res *match.Result, _ scanOutputOptions) error {
+			return report.SARIF(w, res, report.SARIFOptions{ToolVersion: version()})
+		}, true
+	case "cyclonedx", "cyclonedx-json":
+		return func(w io.Writer, res *match.Result, _ scanOutputOptions) error {
+			opts := sbom.DefaultOptions()
+			opts.ToolVersion = version()
+			return report.CycloneDXVulns(w, res, opts)
+		}, true
+	case "junit":
+		return func(w io.Writer, res *match.Result, _ scanOutputOptions) error {
+			return report.JUnit(w, res)
+		}, true
+	}
+	return nil, false
+}
+
+func scanFormatNames() []string { return []string{"table", "json", "sarif", "cyclonedx", "junit"} }
