@@ -1,7 +1,7 @@
 // Package match turns an inventory and the vulnerability database into
 // findings: for each package it picks the ecosystem and the name the
 // distribution's advisories use (Debian source package per release, Alpine
-// origin per branch, rpm name per Azure Linux release, OSV ecosystems for
+// origin per branch, source rpm name per Azure Linux release, OSV ecosystems for
 // language packages), compares versions only with that ecosystem's
 // comparator, merges advisories that name the same vulnerability, and marks
 // what CISA lists as exploited.
@@ -24,7 +24,9 @@
 //   - apk on Alpine: "Alpine:v<major.minor>" ("Alpine:edge" for an _alpha
 //     or edge VERSION_ID), the origin, the package's version.
 //   - rpm on Azure Linux / CBL-Mariner: "Azure Linux:3.0", "CBL-Mariner:2.0",
-//     the rpm name and its [epoch:]version-release (a missing epoch is 0).
+//     the source rpm (spec) name, which the OVAL names, and also the binary
+//     name, each with the binary's [epoch:]version-release (a missing epoch
+//     is 0).
 //   - language packages: "Go", "npm", "PyPI", "crates.io", "Maven",
 //     "RubyGems", "NuGet", ... with name and version, only when
 //     internal/version has a comparator for them (or, for SEMVER ranges, a

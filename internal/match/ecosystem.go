@@ -104,7 +104,15 @@ func targets(d *inventory.Distro, p *inventory.Package) ([]target, string) {
 		// A binary's version is its origin's.
 		return []target{{eco: eco, name: srcName, version: p.Version, kind: "origin", typ: "apk"}}, ""
 	default: // azurelinux, mariner
-		return []target{{eco: eco, name: p.Name, version: p.Version, kind: "package", typ: "rpm"}}, ""
+		// Azure Linux OVAL names the spec (source rpm) a binary was built
+		// from: openssh-server is matched as openssh. The binary name is
+		// looked up too, for records that name it.
+		bin := target{eco: eco, name: p.Name, version: p.Version, kind: "package", typ: "rpm"}
+		if srcName == p.Name {
+			return []target{bin}, ""
+		}
+		bin.kind = "binary"
+		return []target{bin, {eco: eco, name: srcName, version: p.Version, kind: "source", typ: "rpm"}}, ""
 	}
 }
 

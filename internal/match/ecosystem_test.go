@@ -85,7 +85,10 @@ func TestTargets(t *testing.T) {
 			name:   "azure linux",
 			distro: &inventory.Distro{ID: "azurelinux", VersionID: "3.0"},
 			pkg:    inventory.Package{Name: "openssl-libs", Version: "3.3.0-1.azl3", SourceName: "openssl", Type: "rpm"},
-			want:   []target{{eco: "Azure Linux:3.0", name: "openssl-libs", version: "3.3.0-1.azl3", kind: "package", typ: "rpm"}},
+			want: []target{
+				{eco: "Azure Linux:3.0", name: "openssl-libs", version: "3.3.0-1.azl3", kind: "binary", typ: "rpm"},
+				{eco: "Azure Linux:3.0", name: "openssl", version: "3.3.0-1.azl3", kind: "source", typ: "rpm"},
+			},
 		},
 		{
 			name:   "cbl-mariner",

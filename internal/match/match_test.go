@@ -272,6 +272,17 @@ func TestMatchAzureLinux(t *testing.T) {
 			t.Errorf("curl severity %v, want the package's own medium", f.Severity)
 		}
 	}
+	// A subpackage is matched by the spec it was built from.
+	ssh := &vulndb.Advisory{ID: "CVE-2025-26466", Source: "azurelinux",
+		Affected: []vulndb.Affected{{Ecosystem: "Azure Linux:3.0", Package: "openssh", Status: vulndb.StatusAffected, Ranges: fixedAt("0:9.8p1-3.azl3")}}}
+	server := rpmPkg("openssh-server", "9.8p1-2.azl3")
+	server.SourceName, server.SourceVersion = "openssh", "9.8p1-2.azl3"
+	current := rpmPkg("openssh-clients", "9.8p1-3.azl3")
+	current.SourceName, current.SourceVersion = "openssh", "9.8p1-3.azl3"
+	got = run(t, newFake(ssh), azure3, server, current)
+	if diff := cmp.Diff([]brief{{"CVE-2025-26466", "openssh-server 9.8p1-2.azl3", "fixed", "0:9.8p1-3.azl3"}}, briefs(got)); diff != "" {
+		t.Errorf("subpackage findings (-want +got):\n%s", diff)
+	}
 	got = run(t, src, mariner2, rpmPkg("vim", "9.0.2190-1.cm2"), rpmPkg("vim-common", "9.0.2190-1.cm2"))
 	if diff := cmp.Diff([]brief{{"CVE-2024-0003", "vim 9.0.2190-1.cm2", "unfixed", ""}}, briefs(got)); diff != "" {
 		t.Errorf("mariner findings (-want +got):\n%s", diff)
