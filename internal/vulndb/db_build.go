@@ -516,4 +516,3 @@ func removeStaleTemps(dir string, age time.Duration) {
 // cmpEntries orders entries by advisory key only (stable sorts keep the
 // Affected order within one advisory).
 func cmpEntries(a, b Entry) int { return cmp.Compare(a.Advisory, b.Advisory) }
-

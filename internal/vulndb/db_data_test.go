@@ -154,11 +154,11 @@ func synthetic(n int, seed uint64) []testSource {
 		s := &srcs[i%len(srcs)]
 		eco := names[i%len(names)].eco
 		a := &vulndb.Advisory{
-			ID:       fmt.Sprintf("CVE-%d-%05d", 2000+i%25, i),
-			Source:   s.info.Name,
-			Summary:  fmt.Sprintf("synthetic advisory %d with a summary of typical length for a feed", i),
-			Modified: t0.Add(time.Duration(i) * time.Minute),
-			Severity: []vulndb.Severity{{Type: "CVSS_V3", Score: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}},
+			ID:         fmt.Sprintf("CVE-%d-%05d", 2000+i%25, i),
+			Source:     s.info.Name,
+			Summary:    fmt.Sprintf("synthetic advisory %d with a summary of typical length for a feed", i),
+			Modified:   t0.Add(time.Duration(i) * time.Minute),
+			Severity:   []vulndb.Severity{{Type: "CVSS_V3", Score: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}},
 			References: []string{fmt.Sprintf("https://example.invalid/advisories/%d", i)},
 		}
 		for j := range 1 + rng.IntN(3) {

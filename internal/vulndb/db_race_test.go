@@ -1,0 +1,5 @@
+//go:build race
+
+package vulndb_test
+
+const raceEnabled = true
