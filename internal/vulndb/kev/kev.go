@@ -63,7 +63,7 @@ func read(ctx context.Context, r io.Reader, file string, limit int64, emit func(
 		problem = func(*vulndb.Problem) {}
 	}
 	p := &parser{file: file, problem: problem, emit: emit, ctx: ctx}
-	sr := &srcReader{r: r}
+	sr := vulndb.NewSourceReader(r)
 	lr := &io.LimitedReader{R: sr, N: limit + 1}
 	p.dec = json.NewDecoder(lr)
 	err := p.top()
@@ -71,8 +71,8 @@ func read(ctx context.Context, r io.Reader, file string, limit int64, emit func(
 	case err == nil:
 	case ctx.Err() != nil:
 		return p.cat, ctx.Err()
-	case sr.err != nil:
-		return p.cat, fmt.Errorf("read %s: %w", file, sr.err)
+	case sr.Err() != nil:
+		return p.cat, fmt.Errorf("read %s: %w", file, sr.Err())
 	case p.emitErr != nil:
 		return p.cat, p.emitErr
 	case lr.N <= 0:
@@ -258,19 +258,4 @@ func clip(s string) string {
 		return s[:80] + "..."
 	}
 	return s
-}
-
-// srcReader records the first error of the caller's reader, so that a
-// failing disk or network (an error) is told apart from bad data (a Problem).
-type srcReader struct {
-	r   io.Reader
-	err error
-}
-
-func (s *srcReader) Read(b []byte) (int, error) {
-	n, err := s.r.Read(b)
-	if err != nil && err != io.EOF && s.err == nil {
-		s.err = err
-	}
-	return n, err
 }

@@ -48,21 +48,21 @@ func importTarCapped(ctx context.Context, r io.Reader, name string, maxEntries i
 	if problem == nil {
 		problem = func(*vulndb.Problem) {}
 	}
-	sr := &srcReader{r: r}
+	sr := vulndb.NewSourceReader(r)
 	br := bufio.NewReaderSize(sr, 64<<10)
 	var src io.Reader = br
 	if magic, err := br.Peek(2); err == nil && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			if sr.err != nil {
-				return fmt.Errorf("read %s: %w", name, sr.err)
+			if sr.Err() != nil {
+				return fmt.Errorf("read %s: %w", name, sr.Err())
 			}
 			return fmt.Errorf("open tar.gz %s: %w", name, err)
 		}
 		defer zr.Close()
 		src = zr
-	} else if sr.err != nil {
-		return fmt.Errorf("read %s: %w", name, sr.err)
+	} else if sr.Err() != nil {
+		return fmt.Errorf("read %s: %w", name, sr.Err())
 	}
 	lr := &io.LimitedReader{R: src, N: maxTotal}
 	tr := tar.NewReader(lr)
@@ -83,8 +83,8 @@ func importTarCapped(ctx context.Context, r io.Reader, name string, maxEntries i
 		}
 		if err != nil {
 			switch {
-			case sr.err != nil:
-				return fmt.Errorf("read %s: %w", name, sr.err)
+			case sr.Err() != nil:
+				return fmt.Errorf("read %s: %w", name, sr.Err())
 			case lr.N <= 0:
 				problem(&vulndb.Problem{File: name, Err: fmt.Errorf("more than %d bytes decompressed: the rest not read", maxTotal)})
 				return nil
@@ -109,8 +109,8 @@ func importTarCapped(ctx context.Context, r io.Reader, name string, maxEntries i
 		}
 		data, err := io.ReadAll(io.LimitReader(tr, MaxRecordSize+1))
 		if err != nil {
-			if sr.err != nil {
-				return fmt.Errorf("read %s: %w", name, sr.err)
+			if sr.Err() != nil {
+				return fmt.Errorf("read %s: %w", name, sr.Err())
 			}
 			if lr.N <= 0 {
 				problem(&vulndb.Problem{File: name, Err: fmt.Errorf("more than %d bytes decompressed: the rest not read", maxTotal)})
@@ -138,20 +138,4 @@ func checkTarEntry(name string, hdr *tar.Header) error {
 		return fmt.Errorf("entry of %d bytes, more than %d: not read", hdr.Size, MaxRecordSize)
 	}
 	return nil
-}
-
-// srcReader records the first error of the caller's reader, so that a
-// failing disk or network (an error) is told apart from a broken archive
-// (a Problem).
-type srcReader struct {
-	r   io.Reader
-	err error
-}
-
-func (s *srcReader) Read(b []byte) (int, error) {
-	n, err := s.r.Read(b)
-	if err != nil && err != io.EOF && s.err == nil {
-		s.err = err
-	}
-	return n, err
 }

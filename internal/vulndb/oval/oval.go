@@ -65,14 +65,14 @@ func parse(ctx context.Context, r io.Reader, file string, limit int64, emit vuln
 		problem = func(*vulndb.Problem) {}
 	}
 	p := newParser(file, problem)
-	sr := &srcReader{r: r}
+	sr := vulndb.NewSourceReader(r)
 	br := bufio.NewReaderSize(sr, 64<<10)
 	var src io.Reader = br
 	if magic, err := br.Peek(2); err == nil && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			if sr.err != nil {
-				return fmt.Errorf("read %s: %w", file, sr.err)
+			if sr.Err() != nil {
+				return fmt.Errorf("read %s: %w", file, sr.Err())
 			}
 			p.report("", fmt.Errorf("bad gzip header: %w", err))
 			return nil
@@ -91,8 +91,8 @@ func parse(ctx context.Context, r io.Reader, file string, limit int64, emit vuln
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if sr.err != nil {
-			return fmt.Errorf("read %s: %w", file, sr.err)
+		if sr.Err() != nil {
+			return fmt.Errorf("read %s: %w", file, sr.Err())
 		}
 		p.broken = true
 		switch {
@@ -106,22 +106,6 @@ func parse(ctx context.Context, r io.Reader, file string, limit int64, emit vuln
 		}
 	}
 	return p.finish(ctx, emit)
-}
-
-// srcReader records the first error of the caller's reader, so that a
-// failing disk or network (returned as an error) is told apart from bad
-// data (a Problem).
-type srcReader struct {
-	r   io.Reader
-	err error
-}
-
-func (s *srcReader) Read(b []byte) (int, error) {
-	n, err := s.r.Read(b)
-	if err != nil && err != io.EOF && s.err == nil {
-		s.err = err
-	}
-	return n, err
 }
 
 func lineOf(d *xml.Decoder) int {
