@@ -37,3 +37,53 @@ func TestSourceReader(t *testing.T) {
 		})
 	}
 }
+
+func TestClip(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"", 4, ""},
+		{"abcd", 4, "abcd"},
+		{"abcde", 4, "abcd..."},
+		{strings.Repeat("x", 100), 80, strings.Repeat("x", 80) + "..."},
+	}
+	for _, tt := range tests {
+		if got := vulndb.Clip(tt.in, tt.n); got != tt.want {
+			t.Errorf("Clip(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
+		}
+	}
+}
+
+func TestCheckToken(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("a", 20)
+	tests := []struct {
+		in   string
+		want string // "" for no error
+	}{
+		{"openssl", ""},
+		{"1:2.3-4~deb12u1", ""},
+		{strings.Repeat("a", 16), ""},
+		{"", "empty name"},
+		{long, `name of 20 bytes (limit 16): "` + long + `"`},
+		{strings.Repeat("b", 200), `name of 200 bytes (limit 16): "` + strings.Repeat("b", vulndb.TokenClip) + `..."`},
+		{"a b", `name "a b" holds a space, control or invalid character`},
+		{"a\tb", "holds a space"},
+		{"a\x00", "holds a space"},
+		{"a\x7f", "holds a space"},
+		{"a\xff", "holds a space"},
+		{"a\uFFFD", "holds a space"},
+	}
+	for _, tt := range tests {
+		err := vulndb.CheckToken("name", tt.in, 16)
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("CheckToken(%q) = %v", tt.in, err)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("CheckToken(%q) = %v, want %q", tt.in, err, tt.want)
+		}
+	}
+}

@@ -236,7 +236,7 @@ func lowerFix(have, fixed string) string {
 // is returned as an error.
 func splitIDs(s string) (id string, aliases []string, bad []error) {
 	if len(s) > MaxField {
-		return "", nil, []error{fmt.Errorf("ID string of %d bytes (limit %d): %q...", len(s), MaxField, clip(s))}
+		return "", nil, []error{fmt.Errorf("ID string of %d bytes (limit %d): %q", len(s), MaxField, clip(s))}
 	}
 	if !strings.ContainsAny(s, "()") {
 		return splitFields(s, strings.Fields(s))
@@ -351,28 +351,12 @@ func checkVersion(v string) error {
 	return nil
 }
 
-func checkField(what, s string) error {
-	switch {
-	case s == "":
-		return fmt.Errorf("empty %s", what)
-	case len(s) > MaxField:
-		return fmt.Errorf("%s of %d bytes (limit %d): %q...", what, len(s), MaxField, clip(s))
-	}
-	for _, c := range s {
-		if c <= ' ' || c == 0x7f || c == '\uFFFD' {
-			return fmt.Errorf("%s %q holds a space, control or invalid character", what, clip(s))
-		}
-	}
-	return nil
-}
+func checkField(what, s string) error { return vulndb.CheckToken(what, s, MaxField) }
 
-// clip shortens s for an error message.
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64]
-	}
-	return s
-}
+// clipLen is how many bytes of a hostile value an error quotes.
+const clipLen = 80
+
+func clip(s string) string { return vulndb.Clip(s, clipLen) }
 
 // emitAll emits the collected advisories in ID order, Affected in package order.
 func emitAll(ctx context.Context, eco string, byID map[string]*entry, emit vulndb.Emit) error {

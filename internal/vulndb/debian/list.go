@@ -311,12 +311,10 @@ func urgency(notes string) string {
 	return ""
 }
 
-func clip(s string) string {
-	if len(s) > 80 {
-		return s[:80] + "..."
-	}
-	return s
-}
+// clipLen is how many bytes of a hostile value an error quotes.
+const clipLen = 80
+
+func clip(s string) string { return vulndb.Clip(s, clipLen) }
 
 // lineReader reads lines of at most max bytes; of a longer line only the
 // first 256 bytes are returned (flagged long), the rest is discarded without

@@ -252,10 +252,7 @@ func printable(s string) bool {
 	return true
 }
 
-// clip shortens hostile values quoted in Problems.
-func clip(s string) string {
-	if len(s) > 80 {
-		return s[:80] + "..."
-	}
-	return s
-}
+// clipLen is how many bytes of a hostile value an error quotes.
+const clipLen = 80
+
+func clip(s string) string { return vulndb.Clip(s, clipLen) }

@@ -397,10 +397,7 @@ func clipSummary(s string) string {
 	return s[:cut]
 }
 
-// clip shortens a string quoted in an error.
-func clip(s string) string {
-	if len(s) <= 64 {
-		return s
-	}
-	return s[:64] + "..."
-}
+// clipLen is how many bytes of a hostile value an error quotes.
+const clipLen = 64
+
+func clip(s string) string { return vulndb.Clip(s, clipLen) }

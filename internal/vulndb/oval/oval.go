@@ -233,10 +233,7 @@ func recordName(id, title string) string {
 	return id + " (" + title + ")"
 }
 
-// clip shortens s for an error message.
-func clip(s string) string {
-	if len(s) > 80 {
-		return s[:80] + "..."
-	}
-	return s
-}
+// clipLen is how many bytes of a hostile value an error quotes.
+const clipLen = 80
+
+func clip(s string) string { return vulndb.Clip(s, clipLen) }

@@ -849,20 +849,7 @@ func allDigits(s string) bool {
 	return s != ""
 }
 
-func checkField(what, s string) error {
-	switch {
-	case s == "":
-		return fmt.Errorf("empty %s", what)
-	case len(s) > MaxField:
-		return fmt.Errorf("%s of %d bytes (limit %d): %q", what, len(s), MaxField, clip(s))
-	}
-	for _, c := range s {
-		if c <= ' ' || c == 0x7f || c == '\uFFFD' {
-			return fmt.Errorf("%s %q holds a space, control or invalid character", what, clip(s))
-		}
-	}
-	return nil
-}
+func checkField(what, s string) error { return vulndb.CheckToken(what, s, MaxField) }
 
 func checkOptional(what, s string) error {
 	if s == "" {
