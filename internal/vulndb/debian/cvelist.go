@@ -143,8 +143,7 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' }
 // parseCVEList is ParseCVEList with the size cap as a parameter.
 func parseCVEList(ctx context.Context, r io.Reader, file string, limit int64, emit vulndb.Emit, problem func(*vulndb.Problem)) error {
 	ps := newProblems(file, problem)
-	lr := &io.LimitedReader{R: r, N: limit + 1}
-	lines := newLineReader(lr, MaxLine)
+	lines := newListLines(r, file, limit)
 	report := func(record string, err error) {
 		ps.report(record, fmt.Errorf("line %d: %w", lines.n, err))
 	}
@@ -174,35 +173,19 @@ func parseCVEList(ctx context.Context, r io.Reader, file string, limit int64, em
 			return nil
 		}
 		emitted[a.ID] = true
-		if err := emit(a); err != nil {
-			return fmt.Errorf("emit %s: %w", a.ID, err)
-		}
-		return nil
+		return emitAdvisory(emit, a)
 	}
 	for {
-		if lines.n%1024 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		line, long, err := lines.next()
+		s, bad, err := lines.scan(ctx)
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("read %s: %w", file, err)
+			return err
 		}
-		s := string(line)
 		rec := ""
 		if cur != nil {
 			rec = cur.id
-		}
-		var bad error
-		switch {
-		case long:
-			bad = fmt.Errorf("line longer than %d bytes", MaxLine)
-		case !utf8.ValidString(s) || strings.ContainsFunc(s, isControl):
-			bad = errors.New("binary or non-UTF-8 text")
 		}
 		if bad != nil {
 			if s != "" && s[0] != ' ' && s[0] != '\t' {
@@ -254,8 +237,8 @@ func parseCVEList(ctx context.Context, r io.Reader, file string, limit int64, em
 			report(cur.id, err)
 		}
 	}
-	if lr.N <= 0 {
-		report("", fmt.Errorf("file larger than %d bytes: read stopped there", limit))
+	if err := lines.overflow(); err != nil {
+		report("", err)
 	}
 	if err := flush(); err != nil {
 		return err

@@ -246,14 +246,18 @@ func walkJSON(ctx context.Context, dec *json.Decoder, acc *accumulator, ps *prob
 		return err
 	}
 	n := 0
-	var rec jsonRecord // reused: its map is cleared, not reallocated
-	for dec.More() {
+	// key reads the next key of a package or record, checking ctx every 256 keys.
+	key := func() (json.Token, error) {
 		if n++; n%256 == 0 {
 			if err := ctx.Err(); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		tok, err := dec.Token()
+		return dec.Token()
+	}
+	var rec jsonRecord // reused: its map is cleared, not reallocated
+	for dec.More() {
+		tok, err := key()
 		if err != nil {
 			return err
 		}
@@ -276,12 +280,7 @@ func walkJSON(ctx context.Context, dec *json.Decoder, acc *accumulator, ps *prob
 			ps.report(pkg, pkgErr)
 		}
 		for dec.More() {
-			if n++; n%256 == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
-			tok, err := dec.Token()
+			tok, err := key()
 			if err != nil {
 				return err
 			}
@@ -415,8 +414,8 @@ func (a *accumulator) emitAll(ctx context.Context, emit vulndb.Emit) error {
 			}
 			af.Severity = sevs[ca.sev] // shared: advisories are read-only
 		}
-		if err := emit(adv); err != nil {
-			return fmt.Errorf("emit %s: %w", id, err)
+		if err := emitAdvisory(emit, adv); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -69,8 +69,7 @@ func parseList(ctx context.Context, r io.Reader, file, kind string, limit int64,
 		problem = func(*vulndb.Problem) {}
 	}
 	idRE := advisoryIDRE(kind)
-	lr := &io.LimitedReader{R: r, N: limit + 1}
-	lines := newLineReader(lr, MaxLine)
+	lines := newListLines(r, file, limit)
 
 	var (
 		cur     *vulndb.Advisory // entry being read; nil when none or dropped
@@ -86,35 +85,19 @@ func parseList(ctx context.Context, r io.Reader, file, kind string, limit int64,
 		}
 		a := cur
 		cur = nil
-		if err := emit(a); err != nil {
-			return fmt.Errorf("emit %s: %w", a.ID, err)
-		}
-		return nil
+		return emitAdvisory(emit, a)
 	}
 	for {
-		if lines.n%1024 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		line, long, err := lines.next()
+		s, bad, err := lines.scan(ctx)
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("read %s: %w", file, err)
+			return err
 		}
 		rec := ""
 		if cur != nil {
 			rec = cur.ID
-		}
-		s := string(line)
-		var bad error
-		switch {
-		case long:
-			bad = fmt.Errorf("line longer than %d bytes", MaxLine)
-		case !utf8.ValidString(s) || strings.ContainsFunc(s, isControl):
-			bad = errors.New("binary or non-UTF-8 text")
 		}
 		if bad != nil {
 			if strings.HasPrefix(s, "[") {
@@ -155,8 +138,8 @@ func parseList(ctx context.Context, r io.Reader, file, kind string, limit int64,
 			report(cur.ID, err)
 		}
 	}
-	if lr.N <= 0 {
-		report("", fmt.Errorf("file larger than %d bytes: read stopped there", limit))
+	if err := lines.overflow(); err != nil {
+		report("", err)
 	}
 	return flush()
 }
@@ -315,6 +298,66 @@ func urgency(notes string) string {
 const clipLen = 80
 
 func clip(s string) string { return vulndb.Clip(s, clipLen) }
+
+// emitAdvisory emits a, naming it in emit's error.
+func emitAdvisory(emit vulndb.Emit, a *vulndb.Advisory) error {
+	if err := emit(a); err != nil {
+		return fmt.Errorf("emit %s: %w", a.ID, err)
+	}
+	return nil
+}
+
+// listLines reads the lines of a tracker list (data/DSA/list,
+// data/DLA/list, data/CVE/list) for parseList and parseCVEList: at most
+// limit bytes of it, each line at most MaxLine bytes, with ctx checked
+// every 1024 lines.
+type listLines struct {
+	*lineReader
+	lr    *io.LimitedReader
+	file  string
+	limit int64
+}
+
+func newListLines(r io.Reader, file string, limit int64) *listLines {
+	lr := &io.LimitedReader{R: r, N: limit + 1}
+	return &listLines{lineReader: newLineReader(lr, MaxLine), lr: lr, file: file, limit: limit}
+}
+
+// scan returns the next line. A line that cannot be read (longer than
+// MaxLine, of which s holds the start, or binary) comes with bad saying
+// why. err is io.EOF at the end of the input (or of the limit), ctx's
+// error, or the reader's error wrapped with the file name.
+func (l *listLines) scan(ctx context.Context) (s string, bad, err error) {
+	if l.n%1024 == 0 {
+		if err := ctx.Err(); err != nil {
+			return "", nil, err
+		}
+	}
+	line, long, err := l.next()
+	if errors.Is(err, io.EOF) {
+		return "", nil, io.EOF
+	}
+	if err != nil {
+		return "", nil, fmt.Errorf("read %s: %w", l.file, err)
+	}
+	s = string(line)
+	switch {
+	case long:
+		bad = fmt.Errorf("line longer than %d bytes", MaxLine)
+	case !utf8.ValidString(s) || strings.ContainsFunc(s, isControl):
+		bad = errors.New("binary or non-UTF-8 text")
+	}
+	return s, bad, nil
+}
+
+// overflow is the Problem of a list cut at the limit, nil for one read
+// whole.
+func (l *listLines) overflow() error {
+	if l.lr.N <= 0 {
+		return fmt.Errorf("file larger than %d bytes: read stopped there", l.limit)
+	}
+	return nil
+}
 
 // lineReader reads lines of at most max bytes; of a longer line only the
 // first 256 bytes are returned (flagged long), the rest is discarded without
