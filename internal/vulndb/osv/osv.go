@@ -89,6 +89,14 @@ type affected struct {
 // record is skipped silently. Parse returns an error only when reading r
 // fails, ctx is done or emit fails.
 func Parse(ctx context.Context, r io.Reader, file string, emit vulndb.Emit, problem func(*vulndb.Problem)) error {
+	return readRecord(ctx, r, file, parseBytes, emit, problem)
+}
+
+// readRecord reads one record of r, at most MaxRecordSize+1 bytes so that
+// a larger one is told apart, and parses it with parse (parseBytes or
+// parseYAMLBytes).
+func readRecord(ctx context.Context, r io.Reader, file string,
+	parse func([]byte, string, vulndb.Emit, func(*vulndb.Problem)) error, emit vulndb.Emit, problem func(*vulndb.Problem)) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -96,16 +104,26 @@ func Parse(ctx context.Context, r io.Reader, file string, emit vulndb.Emit, prob
 	if err != nil {
 		return fmt.Errorf("read %s: %w", file, err)
 	}
-	return parseBytes(data, file, emit, problem)
+	return parse(data, file, emit, problem)
 }
 
-// parseBytes is Parse on a record already read (at most MaxRecordSize+1 bytes).
-func parseBytes(data []byte, file string, emit vulndb.Emit, problem func(*vulndb.Problem)) error {
+// checkRecordSize reports a record over MaxRecordSize. It returns problem
+// (a no-op for nil) and whether data is to be parsed.
+func checkRecordSize(data []byte, file string, problem func(*vulndb.Problem)) (func(*vulndb.Problem), bool) {
 	if problem == nil {
 		problem = func(*vulndb.Problem) {}
 	}
 	if len(data) > MaxRecordSize {
 		problem(&vulndb.Problem{File: file, Err: fmt.Errorf("record larger than %d bytes", MaxRecordSize)})
+		return problem, false
+	}
+	return problem, true
+}
+
+// parseBytes is Parse on a record already read (at most MaxRecordSize+1 bytes).
+func parseBytes(data []byte, file string, emit vulndb.Emit, problem func(*vulndb.Problem)) error {
+	problem, ok := checkRecordSize(data, file, problem)
+	if !ok {
 		return nil
 	}
 	var rec record

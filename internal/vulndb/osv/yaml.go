@@ -31,23 +31,13 @@ const MaxYAMLDepth = 64
 // a second document and records over MaxRecordSize are Problems. ParseYAML
 // returns an error only when reading r fails, ctx is done or emit fails.
 func ParseYAML(ctx context.Context, r io.Reader, file string, emit vulndb.Emit, problem func(*vulndb.Problem)) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	data, err := io.ReadAll(io.LimitReader(r, MaxRecordSize+1))
-	if err != nil {
-		return fmt.Errorf("read %s: %w", file, err)
-	}
-	return parseYAMLBytes(data, file, emit, problem)
+	return readRecord(ctx, r, file, parseYAMLBytes, emit, problem)
 }
 
 // parseYAMLBytes is ParseYAML on a record already read (at most MaxRecordSize+1 bytes).
 func parseYAMLBytes(data []byte, file string, emit vulndb.Emit, problem func(*vulndb.Problem)) error {
-	if problem == nil {
-		problem = func(*vulndb.Problem) {}
-	}
-	if len(data) > MaxRecordSize {
-		problem(&vulndb.Problem{File: file, Err: fmt.Errorf("record larger than %d bytes", MaxRecordSize)})
+	problem, ok := checkRecordSize(data, file, problem)
+	if !ok {
 		return nil
 	}
 	js, err := yamlToJSON(data)
