@@ -3,7 +3,6 @@ package debian
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -13,8 +12,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/vigil-sec/vigil/internal/version"
 	"github.com/vigil-sec/vigil/internal/vulndb"
+	"github.com/vigil-sec/vigil/internal/vulndb/vulndbtest"
 )
 
 func marked(eco, pkg string, s vulndb.Status, sev ...string) vulndb.Affected {
@@ -141,13 +140,7 @@ func TestParseCVEListFixture(t *testing.T) {
 func TestHostileCVEList(t *testing.T) {
 	t.Parallel()
 	good := "CVE-2023-0286 (There is a type confusion vulnerability relating to X.400 address proce ...)\n\t{DSA-5343-1 DLA-3325-1}\n\t- openssl 3.0.8-1\n\t[bullseye] - openssl 1.1.1n-0+deb11u4\n"
-	tests := []struct {
-		name     string
-		in       string
-		ids      []string
-		affected int      // Affected entries in all
-		problems []string // substrings, in order
-	}{
+	tests := []hostileCase{
 		{"valid", good, []string{"CVE-2023-0286"}, 4, nil},
 		{"crlf and spaces", strings.ReplaceAll(good, "\n", "\r\n") + "        [buster] - openssl  1.1.1n-0+deb10u3 (bug #1; high*)\n", []string{"CVE-2023-0286"}, 5, nil},
 		{"unknown release once per codename", good + "\t[hamster] - openssl 1.0\n\t[hamster] - openssl 1.1\nCVE-2023-0287 (x)\n\t- x 1\n\t[hamster] - x 1\n\t[gerbil] - x 1\n",
@@ -176,38 +169,7 @@ func TestHostileCVEList(t *testing.T) {
 		{"truncated", good + "CVE-2023-0287 (x)\n\t- x 1.", []string{"CVE-2023-0286", "CVE-2023-0287"}, 8, nil},
 		{"empty", "", nil, 0, nil},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			res := run(t, ParseCVEList, strings.NewReader(tt.in), "list")
-			if res.Err != nil {
-				t.Fatal(res.Err)
-			}
-			var ids []string
-			n := 0
-			for _, a := range res.Advisories {
-				ids = append(ids, a.ID)
-				n += len(a.Affected)
-				if len(a.Summary) > MaxSummary {
-					t.Errorf("summary of %d bytes", len(a.Summary))
-				}
-			}
-			if diff := cmp.Diff(tt.ids, ids); diff != "" {
-				t.Errorf("advisories (-want +got):\n%s", diff)
-			}
-			if n != tt.affected {
-				t.Errorf("%d affected entries, want %d", n, tt.affected)
-			}
-			if len(res.Problems) != len(tt.problems) {
-				t.Fatalf("problems %q, want %q", res.Problems, tt.problems)
-			}
-			for i, p := range res.Problems {
-				if !strings.Contains(p, tt.problems[i]) || !strings.HasPrefix(p, "list:") {
-					t.Errorf("problem %d = %q, want %q", i, p, tt.problems[i])
-				}
-			}
-		})
-	}
+	runHostile(t, ParseCVEList, "list", tests, checkSummary)
 }
 
 func TestCVEListProblemCap(t *testing.T) {
@@ -228,24 +190,13 @@ func TestCVEListProblemCap(t *testing.T) {
 func TestCVEListSizeCapEmitErrorCancel(t *testing.T) {
 	t.Parallel()
 	good := "CVE-2023-0286 (x)\n\t- openssl 3.0.8-1\n"
-	boom := errors.New("boom")
-	err := ParseCVEList(context.Background(), strings.NewReader(good), "x", func(*vulndb.Advisory) error { return boom }, nil)
-	if !errors.Is(err, boom) {
-		t.Errorf("emit error: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if err := ParseCVEList(ctx, strings.NewReader(good), "x", func(*vulndb.Advisory) error { return nil }, nil); !errors.Is(err, context.Canceled) {
-		t.Errorf("cancelled: %v", err)
-	}
+	vulndbtest.EmitError(t, ParseCVEList, good)
+	vulndbtest.Cancelled(t, ParseCVEList, good)
+	vulndbtest.ReadError(t, ParseCVEList, good)
 	big := io.MultiReader(strings.NewReader(good), bytes.NewReader(bytes.Repeat([]byte("\n"), 2<<20)), strings.NewReader("CVE-2023-0287\n\t- x 1\n"))
-	var ids, probs []string
-	err = parseCVEList(context.Background(), big, "x", 1<<20,
-		func(a *vulndb.Advisory) error { ids = append(ids, a.ID); return nil },
-		func(p *vulndb.Problem) { probs = append(probs, p.Error()) })
-	if err != nil || len(ids) != 1 || len(probs) != 1 || !strings.Contains(probs[0], "larger than") {
-		t.Errorf("size cap: err %v, ids %q, problems %q", err, ids, probs)
-	}
+	vulndbtest.SizeCap(t, func(ctx context.Context, r io.Reader, file string, emit vulndb.Emit, problem func(*vulndb.Problem)) error {
+		return parseCVEList(ctx, r, file, 1<<20, emit, problem)
+	}, big, 1)
 }
 
 func TestInheritingReleasesKnown(t *testing.T) {
@@ -261,50 +212,6 @@ func TestInheritingReleasesKnown(t *testing.T) {
 	}
 }
 
-// checkAdvisory holds what every advisory of ParseCVEList and ParseJSON
-// must satisfy, whatever the input.
-func checkAdvisory(t *testing.T, a *vulndb.Advisory) {
-	t.Helper()
-	if !cveRE.MatchString(a.ID) || a.Source != Source || len(a.Summary) > MaxSummary || len(a.Affected) == 0 {
-		t.Fatalf("bad advisory %+v", a)
-	}
-	for _, al := range a.Aliases {
-		if !xrefRE.MatchString(al) {
-			t.Fatalf("bad alias %q", al)
-		}
-	}
-	seen := map[string]bool{}
-	for _, af := range a.Affected {
-		key := af.Ecosystem + " " + af.Package
-		if !strings.HasPrefix(af.Ecosystem, "Debian:") || !pkgRE.MatchString(af.Package) || seen[key] {
-			t.Fatalf("bad or repeated affected %+v", af)
-		}
-		seen[key] = true
-		switch af.Status {
-		case vulndb.StatusAffected:
-			if len(af.Ranges) != 1 || len(af.Ranges[0].Events) != 2 {
-				t.Fatalf("ranges %+v", af)
-			}
-			if err := (version.Deb{}).Valid(af.Ranges[0].Events[1].Fixed); err != nil {
-				t.Fatalf("bad fixed version: %v", err)
-			}
-		case vulndb.StatusNotAffected, vulndb.StatusUnfixed, vulndb.StatusWontFix, vulndb.StatusEndOfLife:
-			if af.Ranges != nil {
-				t.Fatalf("ranges with status %+v", af)
-			}
-		default:
-			t.Fatalf("status %+v", af)
-		}
-		for _, s := range af.Severity {
-			switch s.Score {
-			case "unimportant", "low", "medium", "high":
-			default:
-				t.Fatalf("severity %+v", s)
-			}
-		}
-	}
-}
-
 func FuzzParseCVEList(f *testing.F) {
 	f.Add([]byte("CVE-2023-0286 (There is a type confusion ...)\n\t{DSA-5343-1 DLA-3325-1}\n\t- openssl 3.0.8-1 (high; bug #1)\n\t[bullseye] - openssl 1.1.1n-0+deb11u4\n\t[bookworm] - openssl <no-dsa> (Minor issue)\n"))
 	f.Add([]byte("CVE-2023-XXXX [foo]\n\t- foo <unfixed>\nCVE-2023-1111\n\tRESERVED\nCVE-2023-2222\n\tREJECTED\n\t- x 1\nCVE-2023-3333 (y)\n\tNOT-FOR-US: z\n\tNOTE: n\n\tTODO: t\n"))
@@ -312,20 +219,7 @@ func FuzzParseCVEList(f *testing.F) {
 	f.Add([]byte("\t- x 1\nGHSA-1\n\x00\xff\nCVE-2021-3999 (a)\n\t- glibc 2:2.33-2~exp1 (unimportant)\n\t- glibc 2.34\n\t[stretch] - glibc <postponed>\n\t{DTSA-1-1 bogus}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		lines := bytes.Count(data, []byte("\n")) + 1
-		n, probs := 0, 0
-		err := ParseCVEList(context.Background(), bytes.NewReader(data), "f", func(a *vulndb.Advisory) error {
-			n++
-			checkAdvisory(t, a)
-			return nil
-		}, func(p *vulndb.Problem) {
-			probs++
-			if p.File != "f" || p.Err == nil {
-				t.Fatalf("bad problem %+v", p)
-			}
-		})
-		if err != nil {
-			t.Fatalf("in-memory parse failed: %v", err)
-		}
+		n, probs := vulndbtest.Fuzz(t, ParseCVEList, data, "f", func(a *vulndb.Advisory) { checkAdvisory(t, a) })
 		if n+probs > lines || probs > MaxProblems+65 {
 			t.Fatalf("%d advisories and %d problems from %d lines", n, probs, lines)
 		}

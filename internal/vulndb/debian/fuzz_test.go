@@ -2,12 +2,11 @@ package debian
 
 import (
 	"bytes"
-	"context"
-	"strings"
+	"regexp"
 	"testing"
 
-	"github.com/vigil-sec/vigil/internal/version"
 	"github.com/vigil-sec/vigil/internal/vulndb"
+	"github.com/vigil-sec/vigil/internal/vulndb/vulndbtest"
 )
 
 func FuzzParseList(f *testing.F) {
@@ -16,13 +15,13 @@ func FuzzParseList(f *testing.F) {
 	f.Add([]byte("[01 Jan 2005] DSA-880-1 x\r\n        [sarge] - awstats 6.4-1sarge1 (bug #1; medium)\r\n\t[woody] - a <not-affected> (x)\n\t[etch] - b <unfixed>\n\t[x] - y 1\n"))
 	f.Add([]byte("\t{CVE-1}\n[99 Foo 0000] DSA-1-1\n\x00\xff\n[01 Apr 2023] DLA-3380-1 x - y\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, kind := range []string{"DSA", "DLA"} {
-			idRE := advisoryIDRE(kind)
+		for _, kind := range []struct {
+			parse vulndb.ParseFunc
+			idRE  *regexp.Regexp
+		}{{ParseDSAList, advisoryIDRE("DSA")}, {ParseDLAList, advisoryIDRE("DLA")}} {
 			lines := bytes.Count(data, []byte("\n")) + 1
-			n, probs := 0, 0
-			err := parseList(context.Background(), bytes.NewReader(data), "f", kind, MaxFileSize, func(a *vulndb.Advisory) error {
-				n++
-				if !idRE.MatchString(a.ID) || a.Published.IsZero() || a.Source != Source {
+			n, probs := vulndbtest.Fuzz(t, kind.parse, data, "f", func(a *vulndb.Advisory) {
+				if !kind.idRE.MatchString(a.ID) || a.Published.IsZero() || a.Source != Source {
 					t.Fatalf("bad advisory %+v", a)
 				}
 				for _, al := range a.Aliases {
@@ -31,32 +30,9 @@ func FuzzParseList(f *testing.F) {
 					}
 				}
 				for _, af := range a.Affected {
-					if !strings.HasPrefix(af.Ecosystem, "Debian:") || !pkgRE.MatchString(af.Package) {
-						t.Fatalf("bad affected %+v", af)
-					}
-					switch af.Status {
-					case vulndb.StatusAffected:
-						if err := (version.Deb{}).Valid(af.Ranges[0].Events[1].Fixed); err != nil {
-							t.Fatalf("bad fixed version: %v", err)
-						}
-					case vulndb.StatusNotAffected, vulndb.StatusUnfixed, vulndb.StatusWontFix, vulndb.StatusEndOfLife:
-						if af.Ranges != nil {
-							t.Fatalf("ranges with status %+v", af)
-						}
-					default:
-						t.Fatalf("status %+v", af)
-					}
-				}
-				return nil
-			}, func(p *vulndb.Problem) {
-				probs++
-				if p.File != "f" || p.Err == nil {
-					t.Fatalf("bad problem %+v", p)
+					checkAffected(t, af)
 				}
 			})
-			if err != nil {
-				t.Fatalf("in-memory parse failed: %v", err)
-			}
 			if n+probs > lines {
 				t.Fatalf("%d advisories and %d problems from %d lines", n, probs, lines)
 			}

@@ -3,7 +3,6 @@ package debian
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/vigil-sec/vigil/internal/vulndb"
+	"github.com/vigil-sec/vigil/internal/vulndb/vulndbtest"
 )
 
 func TestParseJSONFixture(t *testing.T) {
@@ -73,13 +73,7 @@ func TestHostileJSON(t *testing.T) {
 	rec := func(rels string) string { return `{"description": "d", "releases": {` + rels + `}}` }
 	good := `"openssl": {"CVE-2023-0286": ` + rec(`"bookworm": {"status": "resolved", "fixed_version": "3.0.8-1", "urgency": "low**"}`) + `}`
 	goodFile := "{" + good + "}"
-	tests := []struct {
-		name     string
-		in       string
-		ids      []string
-		affected int
-		problems []string // substrings, in order
-	}{
+	tests := []hostileCase{
 		{"valid", goodFile, []string{"CVE-2023-0286"}, 1, nil},
 		{"empty object", "{}", nil, 0, nil},
 		{"empty file", "", nil, 0, []string{"malformed export at byte 0"}},
@@ -113,38 +107,7 @@ func TestHostileJSON(t *testing.T) {
 		{"repeated package", `{` + good + `, ` + strings.Replace(good, "3.0.8-1", "3.0.9-1", 1) + `}`, []string{"CVE-2023-0286"}, 1, nil},
 		{"no releases", `{"zlib": {"CVE-2023-1111": {"description": "d"}}}`, nil, 0, nil},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			res := run(t, ParseJSON, strings.NewReader(tt.in), "data.json")
-			if res.Err != nil {
-				t.Fatal(res.Err)
-			}
-			var ids []string
-			n := 0
-			for _, a := range res.Advisories {
-				ids = append(ids, a.ID)
-				n += len(a.Affected)
-				if len(a.Summary) > MaxSummary {
-					t.Errorf("summary of %d bytes", len(a.Summary))
-				}
-			}
-			if diff := cmp.Diff(tt.ids, ids); diff != "" {
-				t.Errorf("advisories (-want +got):\n%s", diff)
-			}
-			if n != tt.affected {
-				t.Errorf("%d affected entries, want %d", n, tt.affected)
-			}
-			if len(res.Problems) != len(tt.problems) {
-				t.Fatalf("problems %q, want %q", res.Problems, tt.problems)
-			}
-			for i, p := range res.Problems {
-				if !strings.Contains(p, tt.problems[i]) || !strings.HasPrefix(p, "data.json:") || len(p) > 2048 {
-					t.Errorf("problem %d = %q, want %q", i, clip(p), tt.problems[i])
-				}
-			}
-		})
-	}
+	runHostile(t, ParseJSON, "data.json", tests, checkSummary)
 }
 
 func TestJSONRepeatedPackageFirstWins(t *testing.T) {
@@ -184,41 +147,22 @@ func TestJSONProblemCap(t *testing.T) {
 func TestJSONSizeCapEmitErrorCancel(t *testing.T) {
 	t.Parallel()
 	good := `{"openssl": {"CVE-2023-0286": {"releases": {"sid": {"status": "resolved", "fixed_version": "3.0.8-1"}}}}}`
-	boom := errors.New("boom")
-	err := ParseJSON(context.Background(), strings.NewReader(good), "x", func(*vulndb.Advisory) error { return boom }, nil)
-	if !errors.Is(err, boom) {
-		t.Errorf("emit error: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
+	vulndbtest.EmitError(t, ParseJSON, good)
+	// more than 256 keys, so the walk itself checks ctx before the emitting
 	var many strings.Builder
 	many.WriteString(`{"x": {`)
 	for i := range 300 {
 		fmt.Fprintf(&many, `"CVE-2023-%05d": {},`, 10000+i)
 	}
 	many.WriteString(`"CVE-2023-99999": {}}}`)
-	if err := ParseJSON(ctx, strings.NewReader(many.String()), "x", func(*vulndb.Advisory) error { return nil }, nil); !errors.Is(err, context.Canceled) {
-		t.Errorf("cancelled: %v", err)
-	}
-	readErr := errors.New("disk on fire")
-	err = ParseJSON(context.Background(), io.MultiReader(strings.NewReader(good[:20]), iotestErrReader{readErr}), "x", func(*vulndb.Advisory) error { return nil }, nil)
-	if !errors.Is(err, readErr) {
-		t.Errorf("read error: %v", err)
-	}
+	vulndbtest.Cancelled(t, ParseJSON, many.String())
+	vulndbtest.ReadError(t, ParseJSON, good[:20])
 	// over the cap: records before it kept, the cap reported
 	big := strings.TrimSuffix(good, "}") + `, "zlib": {"CVE-2023-1111": {"description": "` + strings.Repeat("x", 2<<20) + `"}}}`
-	var ids, probs []string
-	err = parseJSON(context.Background(), strings.NewReader(big), "x", 1<<20,
-		func(a *vulndb.Advisory) error { ids = append(ids, a.ID); return nil },
-		func(p *vulndb.Problem) { probs = append(probs, p.Error()) })
-	if err != nil || len(ids) != 1 || len(probs) != 1 || !strings.Contains(probs[0], "larger than") {
-		t.Errorf("size cap: err %v, ids %q, problems %q", err, ids, probs)
-	}
+	vulndbtest.SizeCap(t, func(ctx context.Context, r io.Reader, file string, emit vulndb.Emit, problem func(*vulndb.Problem)) error {
+		return parseJSON(ctx, r, file, 1<<20, emit, problem)
+	}, strings.NewReader(big), 1)
 }
-
-type iotestErrReader struct{ err error }
-
-func (r iotestErrReader) Read([]byte) (int, error) { return 0, r.err }
 
 func FuzzParseJSON(f *testing.F) {
 	f.Add([]byte(`{"openssl": {"CVE-2023-0286": {"description": "d", "scope": "remote", "debianbug": 1, "releases": {"bookworm": {"status": "resolved", "repositories": {"bookworm": "3.0.11-1~deb12u2"}, "fixed_version": "3.0.8-1", "urgency": "high*"}, "bullseye": {"status": "open", "urgency": "not yet assigned", "nodsa": "Minor issue", "nodsa_reason": ""}}}}}`))
@@ -226,20 +170,7 @@ func FuzzParseJSON(f *testing.F) {
 	f.Add([]byte(`{"x": [1, {"a": []}], "y": 5, "Z$": {"CVE-2023-1111": {}}, "z": {"CVE-1": {}, "CVE-2023-2222": {"releases": {"hamster": {}, "sid": {"status": "resolved", "fixed_version": ":1"}}}}} {}`))
 	f.Add([]byte(`{"zlib": {"CVE-2023-1111": {"description": 5}, "CVE-2023-2222": {"releases": {"sid": {"status": "open",`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		n, probs := 0, 0
-		err := ParseJSON(context.Background(), bytes.NewReader(data), "f", func(a *vulndb.Advisory) error {
-			n++
-			checkAdvisory(t, a)
-			return nil
-		}, func(p *vulndb.Problem) {
-			probs++
-			if p.File != "f" || p.Err == nil {
-				t.Fatalf("bad problem %+v", p)
-			}
-		})
-		if err != nil {
-			t.Fatalf("in-memory parse failed: %v", err)
-		}
+		n, probs := vulndbtest.Fuzz(t, ParseJSON, data, "f", func(a *vulndb.Advisory) { checkAdvisory(t, a) })
 		if n+probs > len(data)+1 || probs > MaxProblems+65 {
 			t.Fatalf("%d advisories and %d problems from %d bytes", n, probs, len(data))
 		}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"path/filepath"
 	"strings"
@@ -196,13 +195,7 @@ func TestRealSpotChecks(t *testing.T) {
 func TestHostileList(t *testing.T) {
 	t.Parallel()
 	good := "[07 Feb 2023] DSA-5343-1 openssl - security update\n\t{CVE-2023-0286}\n\t[bullseye] - openssl 1.1.1n-0+deb11u4\n"
-	tests := []struct {
-		name     string
-		in       string
-		ids      []string
-		affected int      // Affected entries in all
-		problems []string // substrings, in order
-	}{
+	tests := []hostileCase{
 		{"valid", good, []string{"DSA-5343-1"}, 1, nil},
 		{"crlf and spaces", strings.ReplaceAll(good, "\n", "\r\n") + "        [buster] - openssl  1.1.1d-0+deb10u8 (bug #1; high*)\n", []string{"DSA-5343-1"}, 2, nil},
 		{"bad date", "[31 Feb 2023] DSA-1-1 x - y\n\t[bullseye] - x 1.0\n" + good, []string{"DSA-5343-1"}, 1, []string{"DSA-1-1: line 1: bad date"}},
@@ -231,38 +224,11 @@ func TestHostileList(t *testing.T) {
 		{"empty", "", nil, 0, nil},
 		{"duplicate lines", good + "\t[bullseye] - openssl 1.1.1n-0+deb11u4\n\t{CVE-2023-0286}\n", []string{"DSA-5343-1"}, 1, nil},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			res := run(t, ParseDSAList, strings.NewReader(tt.in), "list")
-			if res.Err != nil {
-				t.Fatal(res.Err)
-			}
-			var ids []string
-			n := 0
-			for _, a := range res.Advisories {
-				ids = append(ids, a.ID)
-				n += len(a.Affected)
-				if len(a.Aliases) > 1 {
-					t.Errorf("aliases %q", a.Aliases)
-				}
-			}
-			if diff := cmp.Diff(tt.ids, ids); diff != "" {
-				t.Errorf("advisories (-want +got):\n%s", diff)
-			}
-			if n != tt.affected {
-				t.Errorf("%d affected entries, want %d", n, tt.affected)
-			}
-			if len(res.Problems) != len(tt.problems) {
-				t.Fatalf("problems %q, want %q", res.Problems, tt.problems)
-			}
-			for i, p := range res.Problems {
-				if !strings.Contains(p, tt.problems[i]) || !strings.HasPrefix(p, "list:") {
-					t.Errorf("problem %d = %q, want %q", i, p, tt.problems[i])
-				}
-			}
-		})
-	}
+	runHostile(t, ParseDSAList, "list", tests, func(t *testing.T, a *vulndb.Advisory) {
+		if len(a.Aliases) > 1 {
+			t.Errorf("aliases %q", a.Aliases)
+		}
+	})
 }
 
 func TestListUrgencyAndCRLF(t *testing.T) {
@@ -284,25 +250,14 @@ func TestListUrgencyAndCRLF(t *testing.T) {
 func TestListSizeCapEmitErrorCancel(t *testing.T) {
 	t.Parallel()
 	good := "[07 Feb 2023] DSA-5343-1 openssl - security update\n\t[bullseye] - openssl 1.0\n"
-	boom := errors.New("boom")
-	err := ParseDSAList(context.Background(), strings.NewReader(good+good), "x", func(*vulndb.Advisory) error { return boom }, nil)
-	if !errors.Is(err, boom) {
-		t.Errorf("emit error: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if err := ParseDSAList(ctx, strings.NewReader(good), "x", func(*vulndb.Advisory) error { return nil }, nil); !errors.Is(err, context.Canceled) {
-		t.Errorf("cancelled: %v", err)
-	}
+	vulndbtest.EmitError(t, ParseDSAList, good+good)
+	vulndbtest.Cancelled(t, ParseDSAList, good)
+	vulndbtest.ReadError(t, ParseDSAList, good)
 	// over the cap: entries before it kept, the cap reported
 	big := io.MultiReader(strings.NewReader(good), bytes.NewReader(bytes.Repeat([]byte("\n"), 2<<20)), strings.NewReader(good))
-	var ids, probs []string
-	err = parseList(context.Background(), big, "x", "DSA", 1<<20,
-		func(a *vulndb.Advisory) error { ids = append(ids, a.ID); return nil },
-		func(p *vulndb.Problem) { probs = append(probs, p.Error()) })
-	if err != nil || len(ids) != 1 || len(probs) != 1 || !strings.Contains(probs[0], "larger than") {
-		t.Errorf("size cap: err %v, ids %q, problems %q", err, ids, probs)
-	}
+	vulndbtest.SizeCap(t, func(ctx context.Context, r io.Reader, file string, emit vulndb.Emit, problem func(*vulndb.Problem)) error {
+		return parseList(ctx, r, file, "DSA", 1<<20, emit, problem)
+	}, big, 1)
 }
 
 // TestJSONRoundTrip makes sure an advisory survives JSON as the store keeps it.
