@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -299,31 +298,15 @@ func TestSizeCap(t *testing.T) {
 		parts = append(parts, bytes.NewReader(pad))
 	}
 	parts = append(parts, strings.NewReader(`]}`))
-	var res result
-	err := parse(context.Background(), io.MultiReader(parts...), "big.json", limit,
-		func(a *vulndb.Advisory) error { res.Advisories = append(res.Advisories, a); return nil },
-		func(p *vulndb.Problem) { res.Problems = append(res.Problems, p.Error()) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(res.Advisories) != 1 || len(res.Problems) != 1 || !strings.Contains(res.Problems[0], "larger than") {
-		t.Fatalf("got %d advisories, problems %q", len(res.Advisories), res.Problems)
-	}
+	vulndbtest.SizeCap(t, func(ctx context.Context, r io.Reader, file string, emit vulndb.Emit, problem func(*vulndb.Problem)) error {
+		return parse(ctx, r, file, limit, emit, problem)
+	}, io.MultiReader(parts...), 1)
 }
 
 func TestEmitErrorAndCancel(t *testing.T) {
 	t.Parallel()
 	in := head + `{"pkg": {"name": "a", "secfixes": {"1-r0": ["CVE-2020-1111", "CVE-2020-1112"]}}}]}`
-	boom := errors.New("boom")
-	n := 0
-	err := Parse(context.Background(), strings.NewReader(in), "x", func(*vulndb.Advisory) error { n++; return boom }, nil)
-	if !errors.Is(err, boom) || n != 1 {
-		t.Errorf("emit error: got %v after %d emits", err, n)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	err = Parse(ctx, strings.NewReader(in), "x", func(*vulndb.Advisory) error { t.Error("emitted after cancel"); return nil }, nil)
-	if !errors.Is(err, context.Canceled) {
-		t.Errorf("cancelled: got %v", err)
-	}
+	vulndbtest.EmitError(t, Parse, in)
+	vulndbtest.Cancelled(t, Parse, in)
+	vulndbtest.ReadError(t, Parse, in[:40])
 }

@@ -1,12 +1,11 @@
 package osv
 
 import (
-	"bytes"
-	"context"
 	"slices"
 	"testing"
 
 	"github.com/vigil-sec/vigil/internal/vulndb"
+	"github.com/vigil-sec/vigil/internal/vulndb/vulndbtest"
 )
 
 func FuzzParse(f *testing.F) {
@@ -17,10 +16,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"id": "X-1", "affected": [{"package": {"ecosystem": "Alpine:v3.20", "name": "a"}, "ranges": [{"type": "GIT", "events": [{"introduced": "abc"}, {"limit": "*"}]}]}], "severity": [{"type": "CVSS_V3", "score": "x"}]}`))
 	f.Add([]byte(`{"id": "X-1", "aliases": ["X-1", "Y-2"], "summary": "\u00e9\ud800", "references": [{"url": "https://x"}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		n := 0
-		var problems []*vulndb.Problem
-		err := Parse(context.Background(), bytes.NewReader(data), "f", func(a *vulndb.Advisory) error {
-			n++
+		n, problems := vulndbtest.Fuzz(t, Parse, data, "f", func(a *vulndb.Advisory) {
 			if checkID("id", a.ID) != nil || a.Source != Source || len(a.Summary) > MaxSummary {
 				t.Fatalf("bad advisory %+v", a)
 			}
@@ -44,18 +40,9 @@ func FuzzParse(f *testing.F) {
 					}
 				}
 			}
-			return nil
-		}, func(p *vulndb.Problem) {
-			if p.File != "f" || p.Err == nil {
-				t.Fatalf("bad problem %+v", p)
-			}
-			problems = append(problems, p)
 		})
-		if err != nil {
-			t.Fatalf("Parse of in-memory input returned %v", err)
-		}
-		if n+len(problems) > 1 {
-			t.Fatalf("%d advisories and %d problems from one record", n, len(problems))
+		if n+problems > 1 {
+			t.Fatalf("%d advisories and %d problems from one record", n, problems)
 		}
 	})
 }
@@ -68,18 +55,10 @@ func FuzzParseYAML(f *testing.F) {
 	f.Add([]byte("? [a]\n: b\n"))
 	f.Add([]byte("id: X-1\naffected: [{package: {ecosystem: 'Debian:12', name: a}, versions: [1.0-1, ~]}]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		err := ParseYAML(context.Background(), bytes.NewReader(data), "f.yaml", func(a *vulndb.Advisory) error {
+		vulndbtest.Fuzz(t, ParseYAML, data, "f.yaml", func(a *vulndb.Advisory) {
 			if checkID("id", a.ID) != nil || a.Source != Source || len(a.Summary) > MaxSummary {
 				t.Fatalf("bad advisory %+v", a)
 			}
-			return nil
-		}, func(p *vulndb.Problem) {
-			if p.Err == nil || p.File != "f.yaml" {
-				t.Fatalf("bad problem %+v", p)
-			}
 		})
-		if err != nil {
-			t.Fatalf("error on in-memory input: %v", err)
-		}
 	})
 }

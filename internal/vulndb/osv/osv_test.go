@@ -2,7 +2,6 @@ package osv
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/vigil-sec/vigil/internal/vulndb"
+	"github.com/vigil-sec/vigil/internal/vulndb/vulndbtest"
 )
 
 // result is everything one import call produced.
@@ -174,26 +174,7 @@ func TestParseAccepts(t *testing.T) {
 
 func TestParseEmitErrorStops(t *testing.T) {
 	t.Parallel()
-	boom := errors.New("boom")
-	err := Parse(context.Background(), strings.NewReader(goRecord), "f", func(*vulndb.Advisory) error { return boom }, nil)
-	if !errors.Is(err, boom) {
-		t.Errorf("err = %v, want boom", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if err := Parse(ctx, strings.NewReader(goRecord), "f", func(*vulndb.Advisory) error { return nil }, nil); !errors.Is(err, context.Canceled) {
-		t.Errorf("cancelled: err = %v", err)
-	}
-}
-
-type errReader struct{}
-
-func (errReader) Read([]byte) (int, error) { return 0, errors.New("disk on fire") }
-
-func TestParseReadError(t *testing.T) {
-	t.Parallel()
-	err := Parse(context.Background(), errReader{}, "f", func(*vulndb.Advisory) error { return nil }, nil)
-	if err == nil || !strings.Contains(err.Error(), "disk on fire") {
-		t.Errorf("err = %v", err)
-	}
+	vulndbtest.EmitError(t, Parse, goRecord)
+	vulndbtest.Cancelled(t, Parse, goRecord)
+	vulndbtest.ReadError(t, Parse, goRecord[:100])
 }

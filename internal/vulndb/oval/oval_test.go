@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -545,23 +544,10 @@ func TestSizeCapAndGzip(t *testing.T) {
 	}
 }
 
-type failReader struct{}
-
-func (failReader) Read([]byte) (int, error) { return 0, errors.New("disk on fire") }
-
 func TestErrors(t *testing.T) {
 	t.Parallel()
 	valid := doc(azDef("1", "CVE-2024-0001", ""), azTest("1", "1", "1"), azObj("1", "curl"), azState("1", "less than", "0:8.5.0-1.azl3"), "")
-	if err := Parse(context.Background(), io.MultiReader(strings.NewReader(valid[:100]), failReader{}), azFile, func(*vulndb.Advisory) error { return nil }, nil); err == nil || !strings.Contains(err.Error(), "disk on fire") {
-		t.Errorf("read error: %v", err)
-	}
-	stop := errors.New("stop")
-	if err := Parse(context.Background(), strings.NewReader(valid), azFile, func(*vulndb.Advisory) error { return stop }, nil); !errors.Is(err, stop) {
-		t.Errorf("emit error: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if err := Parse(ctx, strings.NewReader(valid), azFile, func(*vulndb.Advisory) error { return nil }, nil); !errors.Is(err, context.Canceled) {
-		t.Errorf("cancelled: %v", err)
-	}
+	vulndbtest.ReadError(t, Parse, valid[:100])
+	vulndbtest.EmitError(t, Parse, valid)
+	vulndbtest.Cancelled(t, Parse, valid)
 }
