@@ -15,27 +15,16 @@
 # every fix. The test reads the OVAL itself to work out which (package, CVE)
 # pairs are affected; this list only has to hold real versions.
 #
-# Idempotent and atomic: built in a temporary folder that replaces the old
-# one by rename; a stamp with this script's hash skips the work when nothing
-# changed. Needs rpm (rpmbuild) and sqlite3; installs them with apt if absent.
+# Idempotent and atomic (see lib-testdata.sh): built in a temporary folder
+# that replaces the old one by rename; a stamp with this script's hash skips
+# the work when nothing changed. Needs rpm (rpmbuild) and sqlite3; installs
+# them with apt if absent.
 set -euo pipefail
+# shellcheck source=lib-testdata.sh
+. "$(dirname "$0")/lib-testdata.sh"
 
-out=${VIGIL_TESTDATA:-/var/cache/vigil-testdata}/azurelinux
-stamp="$out/.stamp"
-want=$(sha256sum "$0" | cut -d' ' -f1)
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-	echo "testdata-azurelinux: $out is up to date" >&2
-	exit 0
-fi
-
-need=()
-command -v rpmbuild >/dev/null || need+=(rpm)
-command -v sqlite3 >/dev/null || need+=(sqlite3)
-if [ ${#need[@]} -gt 0 ]; then
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null ||
-		{ apt-get update -q && apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null; }
-fi
+testdata_begin azurelinux
+testdata_need rpmbuild=rpm sqlite3=sqlite3
 
 # NAME VERSION RELEASE, each with where it comes from in the OVAL file
 # (fixed versions are the "less than" EVRs of the definitions named).
@@ -65,10 +54,7 @@ packages=(
 	"zlib 1.3.1 1.azl3"
 )
 
-parent=$(dirname "$out")
-mkdir -p "$parent"
-work=$(mktemp -d "$parent/.azurelinux.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+testdata_workdir
 top="$work/build"
 mkdir -p "$top"/{SPECS,SOURCES,BUILD,RPMS,SRPMS} "$work/rpms"
 
@@ -125,13 +111,5 @@ fi
 printf '%s\n' "$got" >"$work/expected.txt"
 
 rm -rf "$top"
-printf '%s\n' "$want" >"$work/.stamp"
-chmod 755 "$work"
-if [ -e "$out" ]; then
-	mv "$out" "$work.old"
-fi
-mv "$work" "$out"
-rm -rf "$work.old"
-trap - EXIT
-echo "testdata-azurelinux: ready in $out" >&2
+testdata_install
 cat "$out/expected.txt" >&2

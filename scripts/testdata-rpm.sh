@@ -17,33 +17,16 @@
 # No ndb can be made here at all; the tests use the real SUSE ndb database in
 # go-rpmdb's module testdata instead.
 #
-# Idempotent and atomic: everything is built in a temporary folder that
-# replaces the old one by rename; a stamp with this script's hash skips the
-# work when nothing changed.
+# Idempotent and atomic (see lib-testdata.sh): everything is built in a
+# temporary folder that replaces the old one by rename; a stamp with this
+# script's hash skips the work when nothing changed.
 set -euo pipefail
+# shellcheck source=lib-testdata.sh
+. "$(dirname "$0")/lib-testdata.sh"
 
-out=${VIGIL_TESTDATA:-/var/cache/vigil-testdata}/rpm
-stamp="$out/.stamp"
-want=$(sha256sum "$0" | cut -d' ' -f1)
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-	echo "testdata-rpm: $out is up to date" >&2
-	exit 0
-fi
-
-need=()
-command -v rpmbuild >/dev/null || need+=(rpm)
-command -v db5.3_load >/dev/null || need+=(db5.3-util)
-command -v sqlite3 >/dev/null || need+=(sqlite3)
-if [ ${#need[@]} -gt 0 ]; then
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null ||
-		{ apt-get update -q && apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null; }
-fi
-
-parent=$(dirname "$out")
-mkdir -p "$parent"
-work=$(mktemp -d "$parent/.rpm.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+testdata_begin rpm
+testdata_need rpmbuild=rpm db5.3_load=db5.3-util sqlite3=sqlite3
+testdata_workdir
 top="$work/build"
 mkdir -p "$top"/{SPECS,SOURCES,BUILD,RPMS,SRPMS} "$work/rpms"
 
@@ -166,13 +149,5 @@ fi
 printf '%s\n' "$a" >"$work/expected.txt"
 
 rm -rf "$top"
-printf '%s\n' "$want" >"$work/.stamp"
-chmod 755 "$work"
-if [ -e "$out" ]; then
-	mv "$out" "$work.old"
-fi
-mv "$work" "$out"
-rm -rf "$work.old"
-trap - EXIT
-echo "testdata-rpm: ready in $out" >&2
+testdata_install
 cat "$out/expected.txt" >&2
