@@ -215,6 +215,7 @@ func parseJSON(ctx context.Context, r io.Reader, file string, limit int64, emit 
 	ps := newProblems(file, problem)
 	lr := &io.LimitedReader{R: r, N: limit + 1}
 	dec := json.NewDecoder(lr)
+	dec.UseNumber() // a number out of float64's range is bad shape, not a read failure
 	acc := newAccumulator()
 	err := walkJSON(ctx, dec, acc, ps)
 	if err != nil {
@@ -222,12 +223,13 @@ func parseJSON(ctx context.Context, r io.Reader, file string, limit int64, emit 
 			return ctx.Err()
 		}
 		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
 		switch {
 		case lr.N <= 0:
 			ps.report("", fmt.Errorf("file larger than %d bytes: read stopped there", limit))
 		case errors.As(err, &se):
 			ps.report("", fmt.Errorf("malformed JSON at byte %d (records before it kept): %w", se.Offset, err))
-		case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, errShape):
+		case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, errShape), errors.As(err, &te):
 			ps.report("", fmt.Errorf("malformed export at byte %d (records before it kept): %w", dec.InputOffset(), err))
 		default:
 			return fmt.Errorf("read %s: %w", file, err)

@@ -164,7 +164,29 @@ func TestJSONSizeCapEmitErrorCancel(t *testing.T) {
 	}, strings.NewReader(big), 1)
 }
 
+// TestJSONHugeNumber: a number out of float64's range is bad data (a
+// Problem), not a failed read; the records before it are kept.
+func TestJSONHugeNumber(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{
+		`1E1000`,
+		`{"x": 1E1000}`,
+		`{"openssl": {"CVE-2023-0286": {"releases": {"bullseye": {"status": "resolved", "fixed_version": "1.1.1n-0+deb11u4"}}}}, "x": 1E1000}`,
+		`{"openssl": {"CVE-2023-0286": {"releases": 1E1000}}}`,
+	} {
+		var problems int
+		err := ParseJSON(context.Background(), strings.NewReader(in), "f", func(*vulndb.Advisory) error { return nil }, func(*vulndb.Problem) { problems++ })
+		if err != nil {
+			t.Errorf("%s: error %v, want a Problem", in, err)
+		}
+		if problems == 0 {
+			t.Errorf("%s: no Problem reported", in)
+		}
+	}
+}
+
 func FuzzParseJSON(f *testing.F) {
+	f.Add([]byte(`{"x": 1E1000}`))
 	f.Add([]byte(`{"openssl": {"CVE-2023-0286": {"description": "d", "scope": "remote", "debianbug": 1, "releases": {"bookworm": {"status": "resolved", "repositories": {"bookworm": "3.0.11-1~deb12u2"}, "fixed_version": "3.0.8-1", "urgency": "high*"}, "bullseye": {"status": "open", "urgency": "not yet assigned", "nodsa": "Minor issue", "nodsa_reason": ""}}}}}`))
 	f.Add([]byte(`{"shadow": {"CVE-2023-29383": {"releases": {"bookworm": {"status": "open", "nodsa": "x", "nodsa_reason": "ignored"}, "bullseye": {"status": "open", "nodsa_reason": "postponed"}, "buster": {"status": "open", "urgency": "end-of-life"}, "sid": {"status": "resolved", "fixed_version": "0"}}}}, "linux": {"TEMP-0000000-F7A20F": {"releases": {"trixie": {"status": "undetermined"}}}}}`))
 	f.Add([]byte(`{"x": [1, {"a": []}], "y": 5, "Z$": {"CVE-2023-1111": {}}, "z": {"CVE-1": {}, "CVE-2023-2222": {"releases": {"hamster": {}, "sid": {"status": "resolved", "fixed_version": ":1"}}}}} {}`))

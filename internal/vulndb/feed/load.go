@@ -7,7 +7,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -315,28 +314,15 @@ func (f hashFile) Read(b []byte) (int, error) {
 func parseOVAL(ctx context.Context, r io.Reader, file string, emit vulndb.Emit, problem func(*vulndb.Problem)) error {
 	br := bufio.NewReader(r)
 	if magic, _ := br.Peek(3); bytes.Equal(magic, []byte("BZh")) {
-		sr := &srcReader{r: br}
+		// A bzip2 data error is broken XML (a Problem that oval.Parse
+		// reports); a failing disk is an error.
+		sr := vulndb.NewSourceReader(br)
 		err := oval.Parse(ctx, bzip2.NewReader(sr), file, emit, problem)
-		if sr.err != nil {
-			return fmt.Errorf("read %s: %w", file, sr.err)
+		if sr.Err() != nil {
+			return fmt.Errorf("read %s: %w", file, sr.Err())
 		}
 		return err
 	}
 	return oval.Parse(ctx, br, file, emit, problem)
 }
 
-// srcReader records the first error of the underlying reader, so a bzip2
-// data error (a Problem, reported by oval.Parse as broken XML) is told
-// apart from a failing disk.
-type srcReader struct {
-	r   io.Reader
-	err error
-}
-
-func (s *srcReader) Read(b []byte) (int, error) {
-	n, err := s.r.Read(b)
-	if err != nil && !errors.Is(err, io.EOF) && s.err == nil {
-		s.err = err
-	}
-	return n, err
-}
