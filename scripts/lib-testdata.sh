@@ -16,11 +16,11 @@
 # by rename; the stamp skips it when neither script changed.
 
 testdata_begin() {
-	name=$1
-	out=${VIGIL_TESTDATA:-/var/cache/vigil-testdata}/$name
+	td_name=$1
+	out=${VIGIL_TESTDATA:-/var/cache/vigil-testdata}/$td_name
 	want=$(cat "$0" "${BASH_SOURCE[0]}" | sha256sum | cut -d' ' -f1)
 	if [ -f "$out/.stamp" ] && [ "$(cat "$out/.stamp")" = "$want" ]; then
-		echo "testdata-$name: $out is up to date" >&2
+		echo "testdata-$td_name: $out is up to date" >&2
 		exit 0
 	fi
 }
@@ -41,7 +41,7 @@ testdata_workdir() {
 	local parent
 	parent=$(dirname "$out")
 	mkdir -p "$parent"
-	work=$(mktemp -d "$parent/.$name.XXXXXX")
+	work=$(mktemp -d "$parent/.$td_name.XXXXXX")
 	trap 'rm -rf "$work"' EXIT
 }
 
@@ -54,5 +54,5 @@ testdata_install() {
 	mv "$work" "$out"
 	rm -rf "$work.old"
 	trap - EXIT
-	echo "testdata-$name: ready in $out" >&2
+	echo "testdata-$td_name: ready in $out" >&2
 }

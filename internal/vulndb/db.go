@@ -162,7 +162,12 @@ func (db *DB) Sources() ([]SourceInfo, error) { return db.sources() }
 func (db *DB) Lookup(ecosystem, pkg string) ([]Entry, error) { return db.lookup(ecosystem, pkg) }
 
 // Advisory loads one advisory by its key; ErrNotFound when absent.
-func (db *DB) Advisory(key string) (*Advisory, error) { return db.advisory(key) }
+func (db *DB) Advisory(key string) (*Advisory, error) { return db.advisory(key, true) }
+
+// AdvisoryHeader loads one advisory without its Affected list, which is
+// all that matching needs of an advisory whose index entry hit (and most
+// of an advisory's bytes); ErrNotFound when absent.
+func (db *DB) AdvisoryHeader(key string) (*Advisory, error) { return db.advisory(key, false) }
 
 // KEV returns the catalogue entry for a CVE ID, if listed.
 func (db *DB) KEV(cve string) (KEV, bool, error) { return db.kev(cve) }

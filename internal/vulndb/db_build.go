@@ -22,7 +22,7 @@ import (
 //
 //	meta        "meta" -> JSON Meta
 //	sources     name -> JSON SourceInfo
-//	advisories  source "/" ID -> JSON Advisory
+//	advisories  source "/" ID -> Advisory (head and Affected apart: encodeAdvisory)
 //	index       str(ecosystem) str(package) source -> entries (db_codec.go)
 //	kev         str(CVE) source -> JSON KEV
 //
@@ -211,7 +211,7 @@ func (w *buildWriter) rows() (map[string][]kv, error) {
 			}
 		}
 		a := w.advisories[k]
-		js, err := json.Marshal(a)
+		js, err := encodeAdvisory(a)
 		if err != nil {
 			return nil, fmt.Errorf("encode advisory %s: %w", k, err)
 		}

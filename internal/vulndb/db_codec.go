@@ -2,6 +2,7 @@ package vulndb
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -235,3 +236,46 @@ func keySource(k []byte, n int) (string, error) {
 
 // kevKey is the key of a KEV row: the length-prefixed CVE ID, then the source.
 func kevKey(cve, source string) []byte { return append(appendStr(nil, cve), source...) }
+
+// An advisory is stored as uvarint(len(head)) head affected: head is the
+// JSON of the advisory without its Affected list, affected the JSON of that
+// list. Matching reads entries from the index and needs only the head of an
+// advisory that hit (its ID, aliases, severity, summary); an Alpine or
+// Debian advisory lists its packages for up to twenty releases, and
+// decoding them for every hit was most of a match's time.
+func encodeAdvisory(a *Advisory) ([]byte, error) {
+	h := *a
+	h.Affected = nil
+	head, err := json.Marshal(&h)
+	if err != nil {
+		return nil, err
+	}
+	aff, err := json.Marshal(a.Affected)
+	if err != nil {
+		return nil, err
+	}
+	out := binary.AppendUvarint(make([]byte, 0, binary.MaxVarintLen64+len(head)+len(aff)), uint64(len(head)))
+	out = append(out, head...)
+	return append(out, aff...), nil
+}
+
+// decodeAdvisory reads a stored advisory, with its Affected list only when
+// full is set.
+func decodeAdvisory(v []byte, full bool) (*Advisory, error) {
+	n, k := binary.Uvarint(v)
+	if k <= 0 || n > uint64(len(v)-k) {
+		return nil, errors.New("corrupt advisory record")
+	}
+	head, aff := v[k:k+int(n)], v[k+int(n):]
+	a := new(Advisory)
+	if err := json.Unmarshal(head, a); err != nil {
+		return nil, fmt.Errorf("corrupt advisory record: %w", err)
+	}
+	a.Affected = nil
+	if full {
+		if err := json.Unmarshal(aff, &a.Affected); err != nil {
+			return nil, fmt.Errorf("corrupt advisory record: %w", err)
+		}
+	}
+	return a, nil
+}

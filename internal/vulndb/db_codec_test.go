@@ -137,3 +137,51 @@ func FuzzDecodeEntries(f *testing.F) {
 		}
 	})
 }
+
+func TestAdvisoryCodec(t *testing.T) {
+	t.Parallel()
+	a := &Advisory{ID: "CVE-2024-9143", Source: "alpine", Aliases: []string{"GHSA-x"}, Summary: "s",
+		Severity: []Severity{{Type: "DISTRO", Score: "high"}},
+		Affected: []Affected{{Ecosystem: "Alpine:v3.20", Package: "openssl", Status: StatusAffected,
+			Ranges: []Range{{Type: "ECOSYSTEM", Events: []Event{{Introduced: "0"}, {Fixed: "3.3.2-r1"}}}}}}}
+	v, err := encodeAdvisory(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := decodeAdvisory(v, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(a, full); diff != "" {
+		t.Errorf("full (-want +got):\n%s", diff)
+	}
+	head, err := decodeAdvisory(v, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := *a
+	want.Affected = nil
+	if diff := cmp.Diff(&want, head); diff != "" {
+		t.Errorf("head (-want +got):\n%s", diff)
+	}
+	for _, bad := range [][]byte{nil, {0xff}, {0x80, 0x80}, {50, '{'}, v[:len(v)-3], append([]byte{5}, "{}}}}x"...)} {
+		if _, err := decodeAdvisory(bad, true); err == nil {
+			t.Errorf("decodeAdvisory(%q) gave no error", bad)
+		}
+	}
+}
+
+func FuzzDecodeAdvisory(f *testing.F) {
+	v, _ := encodeAdvisory(&Advisory{ID: "CVE-1", Affected: []Affected{{Ecosystem: "Debian:11", Package: "p"}}})
+	f.Add(v)
+	f.Add([]byte{0})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		a, err := decodeAdvisory(data, true)
+		if err == nil && a == nil {
+			t.Fatal("nil advisory without error")
+		}
+		if h, err := decodeAdvisory(data, false); err == nil && h.Affected != nil {
+			t.Fatal("header carries Affected")
+		}
+	})
+}

@@ -149,15 +149,16 @@ func (db *DB) lookup(ecosystem, pkg string) ([]Entry, error) {
 	return out, nil
 }
 
-func (db *DB) advisory(key string) (*Advisory, error) {
+func (db *DB) advisory(key string, full bool) (*Advisory, error) {
 	var a *Advisory
 	err := db.view(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketAdvisories).Get([]byte(key))
 		if v == nil {
 			return ErrNotFound
 		}
-		a = new(Advisory)
-		return json.Unmarshal(v, a)
+		var err error
+		a, err = decodeAdvisory(v, full)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("advisory %s: %w", key, err)
@@ -206,8 +207,8 @@ func (db *DB) advisories(ctx context.Context, source string, fn func(key string,
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			a := new(Advisory)
-			if err := json.Unmarshal(v, a); err != nil {
+			a, err := decodeAdvisory(v, true)
+			if err != nil {
 				return fmt.Errorf("advisory %s in %s: %w", k, db.path, err)
 			}
 			if err := call(string(k), a); err != nil {

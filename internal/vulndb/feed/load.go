@@ -325,4 +325,3 @@ func parseOVAL(ctx context.Context, r io.Reader, file string, emit vulndb.Emit, 
 	}
 	return oval.Parse(ctx, br, file, emit, problem)
 }
-
