@@ -60,6 +60,7 @@ func TestDecodeRoundTrip(t *testing.T) {
 					}
 				}
 				wantSrc := inv.Source
+				wantSrc.Layers = slices.Clone(wantSrc.Layers) // inv is shared by the parallel subtests
 				for i := range wantSrc.Layers {
 					wantSrc.Layers[i] = inventory.LayerInfo{DiffID: wantSrc.Layers[i].DiffID}
 				}
