@@ -169,3 +169,12 @@ measure() {
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
+# run_trivy: one timed trivy run that writes only an SBOM (its cache fresh each time).
+run_trivy() {
+	local c
+	c=$(mktemp -d "$BENCH/tmp/trivy-cache.XXXXXX")
+	# --format cyclonedx turns the vulnerability scanner off: an SBOM only, no database.
+	measure trivy "$BIN/trivy" image --input "$IMAGE" --format cyclonedx --offline-scan --skip-db-update \
+		--skip-java-db-update --skip-version-check --cache-dir "$c" --quiet --output /dev/null
+	rm -rf "$c"
+}

@@ -24,14 +24,6 @@ run_vigil() {
 	measure vigil "$BIN/vigil" sbom image "$IMAGE" --format cyclonedx -o /dev/null --no-cache --cache-dir "$c"
 	rm -rf "$c"
 }
-run_trivy() {
-	local c
-	c=$(mktemp -d "$BENCH/tmp/trivy-cache.XXXXXX")
-	# --format cyclonedx turns the vulnerability scanner off: an SBOM only, no database.
-	measure trivy "$BIN/trivy" image --input "$IMAGE" --format cyclonedx --offline-scan --skip-db-update \
-		--skip-java-db-update --skip-version-check --cache-dir "$c" --quiet --output /dev/null
-	rm -rf "$c"
-}
 run_syft() {
 	measure syft env SYFT_CHECK_FOR_APP_UPDATE=false TMPDIR="$BENCH/tmp" "$BIN/syft" "docker-archive:$IMAGE" -o cyclonedx-json=/dev/null -q
 }

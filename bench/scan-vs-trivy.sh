@@ -46,14 +46,6 @@ run_vigil() {
 	measure vigil "$BIN/vigil" --db "$DB" --cache-dir "$c" -q scan image "$IMAGE" --format json -o /dev/null --no-cache --max-db-age 0
 	rm -rf "$c"
 }
-run_trivy() {
-	local c
-	c=$(mktemp -d "$BENCH/tmp/trivy-cache.XXXXXX")
-	# --format cyclonedx turns the vulnerability scanner off: an SBOM only, no database.
-	measure trivy "$BIN/trivy" image --input "$IMAGE" --format cyclonedx --offline-scan --skip-db-update \
-		--skip-java-db-update --skip-version-check --cache-dir "$c" --quiet --output /dev/null
-	rm -rf "$c"
-}
 
 main() {
 	install_tools
