@@ -80,7 +80,13 @@ func VulnTable(w io.Writer, res *match.Result, opts VulnTableOptions) error {
 	} else {
 		header = append(header, "unknown distribution")
 	}
-	header = append(header, dataAge(dbTime(res.DB), now))
+	// The build time says when the database was made, not how new its
+	// advisories are (stale sources are named in the warnings above).
+	if res.DB.Built.IsZero() {
+		header = append(header, dataAge("data as of ", dbTime(res.DB), now))
+	} else {
+		header = append(header, dataAge("database built ", res.DB.Built, now))
+	}
 	fmt.Fprintln(bw, strings.Join(header, "  "))
 	fmt.Fprintln(bw)
 
@@ -216,12 +222,12 @@ func clip(s string, n int) string {
 	return s[:i] + "…"
 }
 
-// dataAge is "data as of 2024-03-01 (12 days old)".
-func dataAge(t, now time.Time) string {
+// dataAge is label + "2024-03-01 (12 days old)".
+func dataAge(label string, t, now time.Time) string {
 	if t.IsZero() {
 		return "data age unknown"
 	}
-	s := "data as of " + t.UTC().Format(time.DateOnly)
+	s := label + t.UTC().Format(time.DateOnly)
 	switch days := int(now.Sub(t).Hours() / 24); {
 	case days < 0:
 		return s

@@ -132,7 +132,7 @@ func TestVulnTable(t *testing.T) {
 	if !strings.HasPrefix(lines[0], "WARNING: vulnerability data") || !strings.HasPrefix(lines[1], "WARNING: no source for") {
 		t.Errorf("warnings are not first:\n%s", out)
 	}
-	if want := "127.0.0.1:5000/test/debian:12@sha256:244fd47e07d1  debian 12 (bookworm)  data as of 2024-06-01 (14 days old)"; lines[2] != want {
+	if want := "127.0.0.1:5000/test/debian:12@sha256:244fd47e07d1  debian 12 (bookworm)  database built 2024-06-01 (14 days old)"; lines[2] != want {
 		t.Errorf("header\n got %q\nwant %q", lines[2], want)
 	}
 	wantSummary := "SUMMARY: 8 vulnerabilities (2 critical, 1 high, 2 medium, 1 low, 1 negligible, 1 unknown) in 5 packages; 4 fixable; 2 known exploited; 2 suppressed"
