@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 )
 
 // The index value of one (ecosystem, package, source) is a hand encoding of
@@ -130,6 +129,47 @@ func (d *decoder) byte() byte {
 }
 
 // str reads a string, copying it out of b (b may be memory-mapped).
+// bytes is str without the copy: valid only until the value changes.
+func (d *decoder) bytes() []byte {
+	n := d.uvarint()
+	if n > uint64(len(d.b)) {
+		d.fail("string longer than the value")
+		return nil
+	}
+	b := d.b[:n]
+	d.b = d.b[n:]
+	return b
+}
+
+// common is str for the strings most entries repeat, which it returns
+// without allocating; others are copied.
+func (d *decoder) common() string {
+	b := d.bytes()
+	switch string(b) { // compared, not converted: no allocation
+	case "":
+		return ""
+	case "0":
+		return "0"
+	case string(StatusAffected):
+		return string(StatusAffected)
+	case string(StatusUnfixed):
+		return string(StatusUnfixed)
+	case string(StatusWontFix):
+		return string(StatusWontFix)
+	case string(StatusEndOfLife):
+		return string(StatusEndOfLife)
+	case string(StatusNotAffected):
+		return string(StatusNotAffected)
+	case "ECOSYSTEM":
+		return "ECOSYSTEM"
+	case "SEMVER":
+		return "SEMVER"
+	case "DISTRO":
+		return "DISTRO"
+	}
+	return string(b)
+}
+
 func (d *decoder) str() string {
 	n := d.uvarint()
 	if n > uint64(len(d.b)) {
@@ -143,32 +183,41 @@ func (d *decoder) str() string {
 
 // decodeEntries decodes a value written by encodeEntries, appending to out.
 // Each Entry's Advisory is prefix+ID and its Affected gets ecosystem and pkg.
+//
+// Lookup is the hot path of matching: the ranges and events of all entries
+// are cut from a few shared slabs, and the small strings every entry repeats
+// (status, range type, "0") are not copied.
 func decodeEntries(out []Entry, b []byte, prefix, ecosystem, pkg string) ([]Entry, error) {
 	d := decoder{b: b}
 	if v := d.byte(); d.err == nil && v != entriesVersion {
 		return out, fmt.Errorf("%w: encoding version %d", errCorrupt, v)
 	}
 	n := d.count(5) // an entry takes at least 5 bytes
-	var sb strings.Builder
+	var rangeSlab []Range
+	var eventSlab []Event
 	for i := 0; i < n && d.err == nil; i++ {
-		id := d.str()
-		sb.Reset()
-		sb.Grow(len(prefix) + len(id))
-		sb.WriteString(prefix)
-		sb.WriteString(id)
-		e := Entry{Advisory: sb.String(), Affected: Affected{Ecosystem: ecosystem, Package: pkg}}
+		id := d.bytes()
+		adv := make([]byte, 0, len(prefix)+len(id))
+		adv = append(append(adv, prefix...), id...)
+		e := Entry{Advisory: string(adv), Affected: Affected{Ecosystem: ecosystem, Package: pkg}}
 		a := &e.Affected
-		a.Status = Status(d.str())
+		a.Status = Status(d.common())
 		if nr := d.count(2); nr > 0 {
-			a.Ranges = make([]Range, nr)
+			if len(rangeSlab) < nr {
+				rangeSlab = make([]Range, max(nr, n-i))
+			}
+			a.Ranges, rangeSlab = rangeSlab[:nr:nr], rangeSlab[nr:]
 			for j := range a.Ranges {
 				r := &a.Ranges[j]
-				r.Type = d.str()
+				r.Type = d.common()
 				if ne := d.count(2); ne > 0 {
-					r.Events = make([]Event, ne)
+					if len(eventSlab) < ne {
+						eventSlab = make([]Event, max(ne, 2*(n-i)))
+					}
+					r.Events, eventSlab = eventSlab[:ne:ne], eventSlab[ne:]
 					for k := range r.Events {
 						kind := d.byte()
-						v := d.str()
+						v := d.common()
 						switch kind {
 						case evIntroduced:
 							r.Events[k].Introduced = v
@@ -194,7 +243,7 @@ func decodeEntries(out []Entry, b []byte, prefix, ecosystem, pkg string) ([]Entr
 		if ns := d.count(2); ns > 0 {
 			a.Severity = make([]Severity, ns)
 			for j := range a.Severity {
-				a.Severity[j] = Severity{Type: d.str(), Score: d.str()}
+				a.Severity[j] = Severity{Type: d.common(), Score: d.common()}
 			}
 		}
 		if d.err == nil {
