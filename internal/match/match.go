@@ -122,6 +122,18 @@ func Match(ctx context.Context, src Source, inv *inventory.Inventory, opts Optio
 	if inv == nil {
 		return nil, nil
 	}
+	// A database that offers one read view for all of a Match's reads
+	// (*vulndb.DB) saves a transaction per lookup.
+	if s, ok := src.(interface {
+		Snapshot() (*vulndb.Snapshot, error)
+	}); ok {
+		snap, err := s.Snapshot()
+		if err != nil {
+			return nil, err
+		}
+		defer snap.Close()
+		src = snap
+	}
 	m := &matcher{
 		src:      src,
 		log:      log,

@@ -3,6 +3,7 @@ package vulndb
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -137,6 +138,9 @@ func Build(ctx context.Context, path string, opts BuildOptions, fill func(*Write
 type DB struct {
 	path string
 	bdb  *bolt.DB
+	// tx, when set, is the one read transaction every read of a Snapshot
+	// uses.
+	tx *bolt.Tx
 }
 
 // Open opens the database at path read-only. It fails with a clear error
@@ -177,3 +181,35 @@ func (db *DB) KEV(cve string) (KEV, bool, error) { return db.kev(cve) }
 func (db *DB) Advisories(ctx context.Context, source string, fn func(key string, a *Advisory) error) error {
 	return db.advisories(ctx, source, fn)
 }
+
+// Snapshot is one consistent read view of a database, for one goroutine at
+// a time: every read shares one read transaction instead of opening its
+// own, which is what a scan's thousands of small reads (index, advisory
+// head, KEV) cost most. Close it when done; the DB stays open.
+type Snapshot struct {
+	db *DB
+}
+
+// Snapshot opens a read view of db.
+func (db *DB) Snapshot() (*Snapshot, error) {
+	tx, err := db.bdb.Begin(false)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", db.path, err)
+	}
+	return &Snapshot{db: &DB{path: db.path, bdb: db.bdb, tx: tx}}, nil
+}
+
+// Close ends the read transaction.
+func (s *Snapshot) Close() error { return s.db.tx.Rollback() }
+
+// Lookup is DB.Lookup in this view.
+func (s *Snapshot) Lookup(ecosystem, pkg string) ([]Entry, error) { return s.db.lookup(ecosystem, pkg) }
+
+// Advisory is DB.Advisory in this view.
+func (s *Snapshot) Advisory(key string) (*Advisory, error) { return s.db.advisory(key, true) }
+
+// AdvisoryHeader is DB.AdvisoryHeader in this view.
+func (s *Snapshot) AdvisoryHeader(key string) (*Advisory, error) { return s.db.advisory(key, false) }
+
+// KEV is DB.KEV in this view.
+func (s *Snapshot) KEV(cve string) (KEV, bool, error) { return s.db.kev(cve) }

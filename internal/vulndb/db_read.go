@@ -92,6 +92,9 @@ func (db *DB) view(fn func(*bolt.Tx) error) (err error) {
 			err = fmt.Errorf("read %s: %w (damaged file: %v)", db.path, ErrNotDatabase, r)
 		}
 	}()
+	if db.tx != nil {
+		return fn(db.tx)
+	}
 	return db.bdb.View(fn)
 }
 

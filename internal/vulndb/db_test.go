@@ -699,3 +699,51 @@ func BenchmarkBuild(b *testing.B) {
 		}
 	})
 }
+
+// TestSnapshot: a snapshot reads what the DB reads, and keeps reading the
+// file it was taken from after a Build replaces it.
+func TestSnapshot(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "v.db")
+	buildT(t, path, vulndb.BuildOptions{}, small())
+	db := openT(t, path)
+	snap, err := db.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	for _, p := range [][2]string{{"Debian:11", "openssl"}, {"Debian:11", "curl"}, {"Debian:12", "nope"}} {
+		want, err := db.Lookup(p[0], p[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := snap.Lookup(p[0], p[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("Lookup %v (-db +snapshot):\n%s", p, diff)
+		}
+	}
+	want, _ := db.Advisory("debian-dsa/DSA-1")
+	got, err := snap.Advisory("debian-dsa/DSA-1")
+	if err != nil || !cmp.Equal(want, got) {
+		t.Errorf("Advisory: %v, %v", err, cmp.Diff(want, got))
+	}
+	head, err := snap.AdvisoryHeader("debian-dsa/DSA-1")
+	if err != nil || head.Affected != nil || head.Summary != "first" {
+		t.Errorf("AdvisoryHeader = %+v, %v; want the head without Affected", head, err)
+	}
+	if _, err := snap.Advisory("debian-dsa/none"); !errors.Is(err, vulndb.ErrNotFound) {
+		t.Errorf("missing advisory: %v, want ErrNotFound", err)
+	}
+	k, ok, err := snap.KEV("CVE-2023-2")
+	if err != nil || !ok || k.VendorProject != "OpenSSL" {
+		t.Errorf("KEV = %+v %v %v", k, ok, err)
+	}
+	// A new build replaces the file; the open snapshot still sees the old one.
+	buildT(t, path, vulndb.BuildOptions{}, nil)
+	if got, err := snap.Lookup("Debian:11", "curl"); err != nil || len(got) != 1 {
+		t.Errorf("after a rebuild the snapshot reads %d entries, %v; want the 1 it had", len(got), err)
+	}
+}
