@@ -1,14 +1,12 @@
 package alpine
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/vigil-sec/vigil/internal/testenv"
-	"github.com/vigil-sec/vigil/internal/vulndb"
+	"github.com/vigil-sec/vigil/internal/vulndb/vulndbtest"
 )
 
 // BenchmarkParse parses the biggest real secdb file (edge community).
@@ -18,13 +16,5 @@ func BenchmarkParse(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for b.Loop() {
-		n := 0
-		err := Parse(context.Background(), bytes.NewReader(data), path, func(*vulndb.Advisory) error { n++; return nil }, nil)
-		if err != nil || n == 0 {
-			b.Fatalf("%d advisories, %v", n, err)
-		}
-	}
+	vulndbtest.Bench(b, Parse, data, path, int64(len(data)), 0)
 }

@@ -1,14 +1,12 @@
 package debian
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/vigil-sec/vigil/internal/testenv"
-	"github.com/vigil-sec/vigil/internal/vulndb"
+	"github.com/vigil-sec/vigil/internal/vulndb/vulndbtest"
 )
 
 // BenchmarkParseDSAList parses the biggest real list, data/DSA/list (838 KiB).
@@ -18,13 +16,5 @@ func BenchmarkParseDSAList(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for b.Loop() {
-		n := 0
-		err := ParseDSAList(context.Background(), bytes.NewReader(data), path, func(*vulndb.Advisory) error { n++; return nil }, nil)
-		if err != nil || n == 0 {
-			b.Fatalf("%d advisories, %v", n, err)
-		}
-	}
+	vulndbtest.Bench(b, ParseDSAList, data, path, int64(len(data)), 0)
 }

@@ -250,15 +250,7 @@ func syntheticCVEList(size int) []byte {
 // one is about 20 MiB).
 func BenchmarkParseCVEList(b *testing.B) {
 	data := syntheticCVEList(32 << 20)
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for b.Loop() {
-		n := 0
-		err := ParseCVEList(context.Background(), bytes.NewReader(data), "list", func(*vulndb.Advisory) error { n++; return nil }, nil)
-		if err != nil || n == 0 {
-			b.Fatalf("%d advisories, %v", n, err)
-		}
-	}
+	vulndbtest.Bench(b, ParseCVEList, data, "list", int64(len(data)), 0)
 }
 
 // TestSplitLine holds splitLine to the regexp it replaces.

@@ -1,13 +1,11 @@
 package oval
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"testing"
 
 	"github.com/vigil-sec/vigil/internal/testenv"
-	"github.com/vigil-sec/vigil/internal/vulndb"
+	"github.com/vigil-sec/vigil/internal/vulndb/vulndbtest"
 )
 
 // BenchmarkParse parses the biggest real file (CBL-Mariner 2.0, 4.2 MB
@@ -24,15 +22,7 @@ func BenchmarkParse(b *testing.B) {
 		data []byte
 	}{{"gzip", gz}, {"xml", plain}} {
 		b.Run(bc.name, func(b *testing.B) {
-			b.SetBytes(int64(len(plain)))
-			b.ReportAllocs()
-			for b.Loop() {
-				n := 0
-				err := Parse(context.Background(), bytes.NewReader(bc.data), path, func(*vulndb.Advisory) error { n++; return nil }, nil)
-				if err != nil || n != 2185 {
-					b.Fatalf("%d advisories, %v", n, err)
-				}
-			}
+			vulndbtest.Bench(b, Parse, bc.data, path, int64(len(plain)), 2185)
 		})
 	}
 }

@@ -115,3 +115,19 @@ func Fuzz(t testing.TB, parse vulndb.ParseFunc, data []byte, file string, check 
 	}
 	return advisories, problems
 }
+
+// Bench runs parse over data in b's loop, counting size bytes per parse
+// for MB/s, and fails unless every parse succeeds and emits want
+// advisories (any number but none, when want is 0).
+func Bench(b *testing.B, parse vulndb.ParseFunc, data []byte, file string, size int64, want int) {
+	b.Helper()
+	b.SetBytes(size)
+	b.ReportAllocs()
+	for b.Loop() {
+		n := 0
+		err := parse(context.Background(), bytes.NewReader(data), file, func(*vulndb.Advisory) error { n++; return nil }, nil)
+		if err != nil || n == 0 || want != 0 && n != want {
+			b.Fatalf("%d advisories, %v", n, err)
+		}
+	}
+}
