@@ -154,7 +154,7 @@ func runScan(cmd *cobra.Command, g *globals, stdio IO, f scanFlags, inventoryOf 
 		if err != nil {
 			return usagef("--severity: %v", err)
 		}
-		cfg.Severities = append(cfg.Severities, sev)
+		cfg.Filter.Severities = append(cfg.Filter.Severities, sev)
 	}
 	rules, err := loadRules(f)
 	if err != nil {

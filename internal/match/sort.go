@@ -68,6 +68,9 @@ type FilterOptions struct {
 	// SeverityUnknown (the zero value: no threshold), as trivy keeps
 	// UNKNOWN only when asked for it.
 	MinSeverity Severity
+	// Severities, when not empty, are the only severities kept (a CLI's
+	// --severity critical,high).
+	Severities []Severity
 	// IgnoreUnfixed drops every finding without a fixed version: unfixed,
 	// wont-fix and end-of-life.
 	IgnoreUnfixed bool
@@ -78,6 +81,9 @@ func Filter(findings []Finding, opts FilterOptions) []Finding {
 	out := make([]Finding, 0, len(findings))
 	for _, f := range findings {
 		if f.Severity < opts.MinSeverity {
+			continue
+		}
+		if len(opts.Severities) > 0 && !slices.Contains(opts.Severities, f.Severity) {
 			continue
 		}
 		if opts.IgnoreUnfixed && f.Status != StatusFixed {

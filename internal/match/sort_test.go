@@ -71,6 +71,8 @@ func TestFilter(t *testing.T) {
 		{"negligible drops unknown", FilterOptions{MinSeverity: SeverityNegligible}, []string{"a", "b", "c", "d", "e"}},
 		{"ignore unfixed", FilterOptions{IgnoreUnfixed: true}, []string{"a", "e", "f"}},
 		{"both", FilterOptions{MinSeverity: SeverityMedium, IgnoreUnfixed: true}, []string{"a"}},
+		{"listed severities", FilterOptions{Severities: []Severity{SeverityCritical, SeverityLow, SeverityUnknown}}, []string{"a", "d", "f"}},
+		{"list and unfixed", FilterOptions{Severities: []Severity{SeverityHigh, SeverityNegligible}, IgnoreUnfixed: true}, []string{"e"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -3,7 +3,6 @@ package scan
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/vigil-sec/vigil/internal/inventory"
@@ -24,8 +23,6 @@ type DB interface {
 type VulnConfig struct {
 	// Filter drops findings below a severity or without a fix.
 	Filter match.FilterOptions
-	// Severities, when not empty, are the only severities reported.
-	Severities []match.Severity
 	// Rules suppress findings (VEX, ignore file); nil suppresses nothing.
 	Rules *suppress.Rules
 	// MaxAge is how old the newest import may be before the result warns;
@@ -58,9 +55,6 @@ func Vulnerabilities(ctx context.Context, inv *inventory.Inventory, db DB, cfg V
 		return nil, fmt.Errorf("match %s: %w", inv.Source.Name, err)
 	}
 	findings = match.Filter(findings, cfg.Filter)
-	if len(cfg.Severities) > 0 {
-		findings = slices.DeleteFunc(findings, func(f match.Finding) bool { return !slices.Contains(cfg.Severities, f.Severity) })
-	}
 	if cfg.Rules != nil {
 		var warn []string
 		rules := cfg.Rules.ForTarget(inv.Source.Name, inv.Source.Digest)
