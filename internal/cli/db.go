@@ -10,11 +10,11 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/vigil-sec/vigil/internal/report"
 	"github.com/vigil-sec/vigil/internal/vulndb"
 	"github.com/vigil-sec/vigil/internal/vulndb/feed"
 )
@@ -150,7 +150,7 @@ source that fails keeps its old data; the others still land.`,
 						Sources []vulndb.SourceInfo `json:"sources"`
 					}{db.Path(), meta, srcs})
 				}
-				return statusTable(w, db.Path(), meta, srcs, time.Now())
+				return report.DBStatus(w, db.Path(), meta, srcs, time.Now())
 			})
 		},
 	}
@@ -256,50 +256,4 @@ func printSummary(w io.Writer, sum feed.Summary) {
 			}
 		}
 	}
-}
-
-func statusTable(w io.Writer, path string, meta vulndb.Meta, srcs []vulndb.SourceInfo, now time.Time) error {
-	fmt.Fprintf(w, "Database: %s (schema %d, built %s)\n\n", path, meta.Schema, meta.Built.UTC().Format(time.RFC3339))
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SOURCE\tFORMAT\tRECORDS\tDATA AS OF\tIMPORTED\tORIGIN")
-	for _, s := range srcs {
-		data := "unknown"
-		if !s.DataTime.IsZero() {
-			data = fmt.Sprintf("%s (%s ago)", s.DataTime.UTC().Format("2006-01-02"), ago(now.Sub(s.DataTime)))
-		}
-		recs := fmt.Sprint(s.Records)
-		if s.Problems > 0 {
-			recs += fmt.Sprintf(" (+%d unreadable)", s.Problems)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", escape(s.Name), escape(s.Format), recs, data,
-			s.Imported.UTC().Format("2006-01-02 15:04"), escape(s.Origin))
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	if len(srcs) == 0 {
-		_, err := fmt.Fprintln(w, "(no sources: run 'vigil db update' or 'vigil db import PATH')")
-		return err
-	}
-	return nil
-}
-
-func ago(d time.Duration) string {
-	switch {
-	case d < time.Hour:
-		return fmt.Sprintf("%d min", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%d h", int(d.Hours()))
-	default:
-		return fmt.Sprintf("%d days", int(d.Hours()/24))
-	}
-}
-
-// escape keeps control characters in data from reaching the terminal.
-func escape(s string) string {
-	if !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }) {
-		return s
-	}
-	q := fmt.Sprintf("%q", s)
-	return q[1 : len(q)-1]
 }
