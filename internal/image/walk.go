@@ -44,6 +44,12 @@ type Config struct {
 	MaxKeptBytes int64
 	// Parallel is how many layers are streamed at once (0 = number of CPUs).
 	Parallel int
+	// Markers select files by content: a regular file with an execute bit
+	// whose content starts with an executable magic (ELF, Mach-O, PE) and
+	// contains one of these byte strings is kept as if a keep pattern named
+	// it (Go binaries, cargo-auditable binaries: see
+	// inventory.ContentCataloger). Empty keeps no file by content.
+	Markers [][]byte
 }
 
 // ratioFloor is the uncompressed size of a layer below which MaxRatio is not

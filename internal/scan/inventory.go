@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 
 	"github.com/vigil-sec/vigil/internal/image"
 	"github.com/vigil-sec/vigil/internal/inventory"
@@ -28,7 +29,9 @@ func Inventory(ctx context.Context, img *image.Image, cfg Config, obs Observer) 
 		log = slog.New(slog.DiscardHandler)
 	}
 	keep := KeepGlobs(cfg.Catalogers)
-	view, err := image.Walk(ctx, img, keep, cfg.Walk, obs)
+	walk := cfg.Walk
+	walk.Markers = KeepMarkers(cfg.Catalogers)
+	view, err := image.Walk(ctx, img, keep, walk, obs)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", img.Name, err)
 	}
@@ -61,6 +64,23 @@ func KeepGlobs(cats []inventory.Cataloger) []string {
 	}
 	slices.Sort(keep)
 	return slices.Compact(keep)
+}
+
+// KeepMarkers is the union of the content markers of the catalogers that
+// read executables found by content (inventory.ContentCataloger).
+func KeepMarkers(cats []inventory.Cataloger) [][]byte {
+	var out [][]byte
+	for _, c := range cats {
+		if cc, ok := c.(inventory.ContentCataloger); ok {
+			for _, m := range cc.Markers() {
+				if len(m) > 0 && !slices.ContainsFunc(out, func(o []byte) bool { return string(o) == string(m) }) {
+					out = append(out, m)
+				}
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b []byte) int { return strings.Compare(string(a), string(b)) })
+	return out
 }
 
 // SourceOf describes img for reports.

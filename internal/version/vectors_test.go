@@ -23,6 +23,12 @@ func TestVectors(t *testing.T) {
 		{"deb", []string{"debian-versions.txt", "debian-versions-generated.txt"}},
 		{"rpm", []string{"redhat-versions.txt"}},
 		{"apk", []string{"alpine-versions.txt", "alpine-versions-generated.txt"}},
+		{"pypi", []string{"pypi-versions.txt", "pypi-versions-generated.txt"}},
+		{"maven", []string{"maven-versions.txt", "maven-versions-generated.txt"}},
+		{"semver", []string{"semver-versions.txt"}},
+		{"nuget", []string{"nuget-versions.txt"}},
+		{"gem", []string{"rubygems-versions.txt", "rubygems-versions-generated.txt"}},
+		{"composer", []string{"packagist-versions.txt", "packagist-versions-generated.txt"}},
 	} {
 		for _, name := range tc.files {
 			t.Run(name, func(t *testing.T) {
@@ -66,7 +72,8 @@ type vector struct {
 }
 
 // readVectors reads "A < B", "A = B", "A > B" lines, skipping blanks and
-// '#' comments (the format of the folder's README.md).
+// '#' and '//' comments (the README names '#'; the semver, maven and
+// packagist files also use '//').
 func readVectors(t *testing.T, path string) []vector {
 	t.Helper()
 	f, err := os.Open(path)
@@ -78,7 +85,7 @@ func readVectors(t *testing.T, path string) []vector {
 	sc := bufio.NewScanner(f)
 	for n := 1; sc.Scan(); n++ {
 		text := strings.TrimSpace(sc.Text())
-		if text == "" || strings.HasPrefix(text, "#") {
+		if text == "" || strings.HasPrefix(text, "#") || strings.HasPrefix(text, "//") {
 			continue
 		}
 		fields := strings.Fields(text)

@@ -23,7 +23,9 @@ type Comparator interface {
 var ErrInvalid = errors.New("invalid version")
 
 // For returns the comparator of an ecosystem named by its package-URL type
-// ("deb", "apk", "rpm"), and false for any other name.
+// ("deb", "apk", "rpm", "npm", "golang", "cargo", "pypi", "maven", "nuget",
+// "gem", "composer", "hex", "pub", "swift"; "semver" is plain SemVer 2.0),
+// and false for any other name.
 func For(ecosystem string) (Comparator, bool) {
 	switch ecosystem {
 	case "deb":
@@ -32,6 +34,9 @@ func For(ecosystem string) (Comparator, bool) {
 		return APK{}, true
 	case "rpm":
 		return RPM{}, true
+	}
+	if eco, ok := langEcosystems[ecosystem]; ok {
+		return Lang{Ecosystem: eco}, true
 	}
 	return nil, false
 }

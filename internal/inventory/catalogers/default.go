@@ -8,8 +8,16 @@ import (
 
 	"github.com/vigil-sec/vigil/internal/inventory"
 	"github.com/vigil-sec/vigil/internal/inventory/apk"
+	"github.com/vigil-sec/vigil/internal/inventory/dotnet"
 	"github.com/vigil-sec/vigil/internal/inventory/dpkg"
+	"github.com/vigil-sec/vigil/internal/inventory/gobin"
+	"github.com/vigil-sec/vigil/internal/inventory/java"
+	"github.com/vigil-sec/vigil/internal/inventory/npm"
+	"github.com/vigil-sec/vigil/internal/inventory/php"
+	"github.com/vigil-sec/vigil/internal/inventory/python"
 	"github.com/vigil-sec/vigil/internal/inventory/rpm"
+	"github.com/vigil-sec/vigil/internal/inventory/ruby"
+	"github.com/vigil-sec/vigil/internal/inventory/rust"
 )
 
 // Config is what the default catalogers need from the caller.
@@ -21,11 +29,20 @@ type Config struct {
 	Log *slog.Logger
 }
 
-// Default returns the catalogers for OS packages.
+// Default returns the catalogers for OS packages and for the packages of
+// every language ecosystem vigil knows.
 func Default(cfg Config) []inventory.Cataloger {
 	return []inventory.Cataloger{
 		dpkg.New(cfg.Log),
 		apk.New(cfg.Log),
 		rpm.New(cfg.TempDir),
+		gobin.New(cfg.Log),
+		npm.New(cfg.Log),
+		python.New(cfg.Log),
+		java.New(cfg.Log),
+		dotnet.New(cfg.Log),
+		rust.New(cfg.Log),
+		ruby.New(cfg.Log),
+		php.New(cfg.Log),
 	}
 }

@@ -1,0 +1,37 @@
+// Package python catalogs Python installed distributions and lock files.
+//
+// STUB: the contract only (New, Name, Globs, Catalog); filled in by its owner.
+package python
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+
+	"github.com/vigil-sec/vigil/internal/inventory"
+)
+
+// Cataloger finds Python installed distributions and lock files.
+type Cataloger struct {
+	log *slog.Logger
+}
+
+// New returns the cataloger with default limits; log receives warnings
+// about malformed records (nil discards them).
+func New(log *slog.Logger) *Cataloger {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Cataloger{log: log}
+}
+
+// Name implements inventory.Cataloger.
+func (c *Cataloger) Name() string { return "python" }
+
+// Globs implements inventory.Cataloger.
+func (c *Cataloger) Globs() []string { return nil }
+
+// Catalog implements inventory.Cataloger.
+func (c *Cataloger) Catalog(ctx context.Context, fsys fs.FS) ([]inventory.Package, error) {
+	return nil, nil
+}
