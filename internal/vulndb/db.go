@@ -11,7 +11,7 @@ import (
 
 // SchemaVersion is the layout version of the database file. Open refuses a
 // file of another version with ErrSchema; `vigil db update` rebuilds it.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // ErrSchema is returned by Open for a database written by another schema
 // version.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/vigil-sec/vigil/internal/pkgname"
 )
 
 // The index value of one (ecosystem, package, source) is a hand encoding of
@@ -261,13 +262,15 @@ func decodeEntries(out []Entry, b []byte, prefix, ecosystem, pkg string) ([]Entr
 
 // indexKey is the key of an index value: the ecosystem and package, each
 // length-prefixed (so no byte in them can make two pairs collide), then the
-// source. indexPrefix is the part before the source.
+// source. indexPrefix is the part before the source. The package name is
+// stored as the ecosystem compares names (pkgname.Normalize: PEP 503 for
+// PyPI, lower case for NuGet), so a lookup of "PyYAML" finds "pyyaml".
 func indexKey(ecosystem, pkg, source string) []byte {
 	return append(indexPrefix(nil, ecosystem, pkg), source...)
 }
 
 func indexPrefix(b []byte, ecosystem, pkg string) []byte {
-	return appendStr(appendStr(b, ecosystem), pkg)
+	return appendStr(appendStr(b, ecosystem), pkgname.Normalize(ecosystem, pkg))
 }
 
 // keySource returns the source at the end of a key that starts with n

@@ -747,3 +747,35 @@ func TestSnapshot(t *testing.T) {
 		t.Errorf("after a rebuild the snapshot reads %d entries, %v; want the 1 it had", len(got), err)
 	}
 }
+
+// TestLookupNormalizesNames: names compare as their ecosystem compares them
+// (PEP 503 for PyPI, case-insensitive NuGet), whichever spelling the advisory
+// or the installed package uses; other ecosystems compare exactly.
+func TestLookupNormalizesNames(t *testing.T) {
+	t.Parallel()
+	src := testSource{info: vulndb.SourceInfo{Name: "osv", Format: "osv", Records: 3}}
+	src.advisories = []*vulndb.Advisory{
+		{ID: "PYSEC-1", Affected: []vulndb.Affected{aff("PyPI", "PyYAML", "5.4")}},
+		{ID: "GHSA-2", Affected: []vulndb.Affected{aff("NuGet", "Newtonsoft.Json", "13.0.1")}},
+		{ID: "GHSA-3", Affected: []vulndb.Affected{aff("npm", "Lodash", "1.0.0")}},
+	}
+	path := filepath.Join(t.TempDir(), "db")
+	buildT(t, path, vulndb.BuildOptions{Now: t0}, []testSource{src})
+	db := openT(t, path)
+	for _, tc := range []struct {
+		eco, name string
+		want      int
+	}{
+		{"PyPI", "pyyaml", 1}, {"PyPI", "PyYAML", 1}, {"PyPI", "py_yaml", 0}, {"PyPI", "Py.YAML", 0},
+		{"NuGet", "newtonsoft.json", 1}, {"NuGet", "NEWTONSOFT.JSON", 1},
+		{"npm", "Lodash", 1}, {"npm", "lodash", 0},
+	} {
+		es, err := db.Lookup(tc.eco, tc.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(es) != tc.want {
+			t.Errorf("Lookup(%q, %q): %d entries, want %d", tc.eco, tc.name, len(es), tc.want)
+		}
+	}
+}
