@@ -9,6 +9,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/vigil-sec/vigil/internal/pkgname"
 )
 
 // Layered is the file view Catalog reads: the kept files of an image as they
@@ -36,6 +38,14 @@ type Layered interface {
 // layer 3 belongs to layer 3; one installed in layer 1 and untouched since
 // belongs to layer 1.
 //
+// A ContentCataloger also runs after every layer that touched any kept file
+// (it finds executables by content, not by name).
+//
+// After cataloging, a language package whose file an OS package lists in
+// its Files gets OwnedBy (see Package.OwnedBy), and language packages of
+// one type, name (as the ecosystem compares names), version, owner and
+// confidence found in several files are merged into one with Locations.
+//
 // Errors in intermediate states are logged and only cost attribution
 // precision; an error on the final state fails the catalog, since its packages
 // would otherwise be silently missing. PURLs are filled from d, which may be nil.
@@ -47,6 +57,7 @@ func Catalog(ctx context.Context, v Layered, cats []Cataloger, d *Distro, log *s
 	var all []Package
 	for _, c := range cats {
 		globs := c.Globs()
+		_, byContent := c.(ContentCataloger)
 		var (
 			current map[string]attributed // packages after the last run, by identity
 			lastErr error
@@ -55,7 +66,7 @@ func Catalog(ctx context.Context, v Layered, cats []Cataloger, d *Distro, log *s
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			if i > 0 && !touchesAny(v.Touched(i), globs) {
+			if i > 0 && !touchesAny(v.Touched(i), globs) && !(byContent && len(v.Touched(i)) > 0) {
 				continue
 			}
 			pkgs, err := c.Catalog(ctx, v.FS(i))
@@ -88,8 +99,107 @@ func Catalog(ctx context.Context, v Layered, cats []Cataloger, d *Distro, log *s
 			all = append(all, p)
 		}
 	}
+	markOwned(all)
+	layerOrder := make(map[string]int, n)
+	for i := range n {
+		layerOrder[v.LayerID(i)] = i
+	}
+	all = mergeLanguage(all, layerOrder)
 	SortPackages(all)
 	return all, nil
+}
+
+// markOwned sets OwnedBy on every language package whose file an OS
+// package installed (its Files), then drops the file lists. A package
+// found inside a nested archive ("app.war!/WEB-INF/lib/x.jar") is owned by
+// whoever owns the outer file.
+func markOwned(pkgs []Package) {
+	owner := map[string]string{}
+	for i := range pkgs {
+		for _, f := range pkgs[i].Files {
+			if _, dup := owner[f]; !dup {
+				owner[f] = pkgs[i].PURL
+			}
+		}
+		pkgs[i].Files = nil
+	}
+	if len(owner) == 0 {
+		return
+	}
+	for i := range pkgs {
+		p := &pkgs[i]
+		if _, lang := pkgname.Ecosystem(p.Type); !lang || p.OwnedBy != "" {
+			continue
+		}
+		file, _, _ := strings.Cut(p.Path, "!/")
+		if o, ok := owner[file]; ok {
+			p.OwnedBy = o
+		}
+	}
+}
+
+// mergeLanguage makes one package of the language packages found in
+// several places: same type, same name as the ecosystem compares names,
+// same version, same owner and confidence. The merged package keeps the
+// place in the earliest layer (then the first path) in Layer and Path and
+// lists every place in Locations; licences are unioned. OS packages are
+// never merged: each belongs to one database.
+func mergeLanguage(pkgs []Package, layerOrder map[string]int) []Package {
+	type key struct{ typ, name, version, owner, confidence string }
+	groups := map[key][]int{}
+	var keys []key
+	for i := range pkgs {
+		p := &pkgs[i]
+		eco, lang := pkgname.Ecosystem(p.Type)
+		if !lang {
+			continue
+		}
+		k := key{p.Type, pkgname.Normalize(eco, p.Name), p.Version, p.OwnedBy, p.Confidence}
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], i)
+	}
+	drop := make([]bool, len(pkgs))
+	for _, k := range keys {
+		idx := groups[k]
+		if len(idx) < 2 {
+			continue
+		}
+		locs := make([]Location, 0, len(idx))
+		var licenses []string
+		for _, i := range idx {
+			locs = append(locs, Location{Layer: pkgs[i].Layer, Path: pkgs[i].Path})
+			licenses = append(licenses, pkgs[i].Licenses...)
+		}
+		slices.SortFunc(locs, func(a, b Location) int {
+			return cmp.Or(cmp.Compare(layerOrder[a.Layer], layerOrder[b.Layer]), cmp.Compare(a.Path, b.Path))
+		})
+		locs = slices.Compact(locs)
+		first := idx[0]
+		for _, i := range idx {
+			if pkgs[i].Layer == locs[0].Layer && pkgs[i].Path == locs[0].Path {
+				first = i
+				break
+			}
+		}
+		for _, i := range idx {
+			drop[i] = i != first
+		}
+		p := &pkgs[first]
+		if len(locs) > 1 {
+			p.Locations = locs
+		}
+		slices.Sort(licenses)
+		p.Licenses = slices.Compact(licenses)
+	}
+	out := pkgs[:0]
+	for i := range pkgs {
+		if !drop[i] {
+			out = append(out, pkgs[i])
+		}
+	}
+	return out
 }
 
 type attributed struct {

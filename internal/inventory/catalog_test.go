@@ -189,6 +189,15 @@ func TestPURL(t *testing.T) {
 		{"rpm epoch", inventory.Package{Type: "rpm", Name: "openssl-libs", Version: "1:3.3.2-1.azl3", Arch: "x86_64", SourceName: "openssl", SourceVersion: "1:3.3.2-1.azl3"}, &inventory.Distro{ID: "azurelinux", VersionID: "3.0"},
 			"pkg:rpm/azurelinux/openssl-libs@3.3.2-1.azl3?arch=x86_64&distro=azurelinux-3.0&epoch=1&upstream=openssl"},
 		{"no distro", inventory.Package{Type: "deb", Name: "bash", Version: "5.1-2"}, nil, "pkg:deb/debian/bash@5.1-2"},
+		{"golang", inventory.Package{Type: "golang", Name: "golang.org/x/net", Version: "v0.7.0"}, deb11, "pkg:golang/golang.org/x/net@v0.7.0"},
+		{"golang stdlib", inventory.Package{Type: "golang", Name: "stdlib", Version: "v1.22.3"}, deb11, "pkg:golang/stdlib@v1.22.3"},
+		{"npm scoped", inventory.Package{Type: "npm", Name: "@babel/core", Version: "7.0.0"}, nil, "pkg:npm/%40babel/core@7.0.0"},
+		{"npm", inventory.Package{Type: "npm", Name: "lodash", Version: "4.17.15"}, nil, "pkg:npm/lodash@4.17.15"},
+		{"maven", inventory.Package{Type: "maven", Name: "com.fasterxml.jackson.core:jackson-databind", Version: "2.12.1"}, nil,
+			"pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.12.1"},
+		{"pypi", inventory.Package{Type: "pypi", Name: "Typing_Extensions", Version: "4.0.0"}, deb11, "pkg:pypi/typing-extensions@4.0.0"},
+		{"composer", inventory.Package{Type: "composer", Name: "symfony/http-kernel", Version: "5.4.1"}, nil, "pkg:composer/symfony/http-kernel@5.4.1"},
+		{"nuget", inventory.Package{Type: "nuget", Name: "Newtonsoft.Json", Version: "12.0.1"}, nil, "pkg:nuget/Newtonsoft.Json@12.0.1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -197,5 +206,142 @@ func TestPURL(t *testing.T) {
 				t.Errorf("PURL = %s\nwant   %s", got, tt.want)
 			}
 		})
+	}
+}
+
+// listCataloger returns fixed packages whose path is in the file system.
+type listCataloger struct {
+	name  string
+	pkgs  []inventory.Package
+	globs []string
+}
+
+func (c listCataloger) Name() string    { return c.name }
+func (c listCataloger) Globs() []string { return c.globs }
+func (c listCataloger) Catalog(_ context.Context, fsys fs.FS) ([]inventory.Package, error) {
+	var out []inventory.Package
+	for _, p := range c.pkgs {
+		file, _, _ := strings.Cut(p.Path, "!/")
+		if _, err := fs.Stat(fsys, file); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// TestCatalogOwnershipAndMerge: language packages in files an OS package
+// installed are owned by it; one language package found in several files
+// (and layers) is one package with every location; an owned copy and an
+// unowned copy of the same version stay apart.
+func TestCatalogOwnershipAndMerge(t *testing.T) {
+	t.Parallel()
+	egg := "usr/lib/python3/dist-packages/urllib3-1.26.5.egg-info/PKG-INFO"
+	jar := "usr/share/java/jackson-databind.jar"
+	base := fstest.MapFS{"var/lib/dpkg/status": file("x"), egg: file("x"), jar: file("x")}
+	app := fstest.MapFS{"app/package-lock.json": file("x"), "app/node_modules/lodash/package.json": file("x"), "app/lib/jackson-databind-2.12.1.jar": file("x"), "app/app.war": file("x")}
+	top := fstest.MapFS{}
+	for k, v := range base {
+		top[k] = v
+	}
+	for k, v := range app {
+		top[k] = v
+	}
+	v := fakeView{
+		ids:     []string{"sha256:l0", "sha256:l1"},
+		states:  []fstest.MapFS{base, top},
+		touched: [][]string{nil, {"app/package-lock.json", "app/node_modules/lodash/package.json", "app/lib/jackson-databind-2.12.1.jar", "app/app.war"}},
+	}
+	os := listCataloger{name: "os", globs: []string{"var/lib/dpkg/status"}, pkgs: []inventory.Package{
+		{Type: "deb", Name: "python3-urllib3", Version: "1.26.5-1~exp1", Path: "var/lib/dpkg/status", Files: []string{"usr/lib/python3/dist-packages", egg}},
+		{Type: "deb", Name: "libjackson2-databind-java", Version: "2.12.1-1", Path: "var/lib/dpkg/status", Files: []string{jar}},
+	}}
+	lang := listCataloger{name: "lang", globs: []string{"**/*"}, pkgs: []inventory.Package{
+		{Type: "pypi", Name: "urllib3", Version: "1.26.5", Path: egg},
+		{Type: "maven", Name: "com.fasterxml.jackson.core:jackson-databind", Version: "2.12.1", Path: jar},
+		{Type: "maven", Name: "com.fasterxml.jackson.core:jackson-databind", Version: "2.12.1", Path: "app/lib/jackson-databind-2.12.1.jar"},
+		{Type: "maven", Name: "com.fasterxml.jackson.core:jackson-databind", Version: "2.12.1", Path: "app/app.war!/WEB-INF/lib/jackson-databind-2.12.1.jar", Licenses: []string{"Apache-2.0"}},
+		{Type: "npm", Name: "lodash", Version: "4.17.15", Path: "app/package-lock.json"},
+		{Type: "npm", Name: "lodash", Version: "4.17.15", Path: "app/node_modules/lodash/package.json", Licenses: []string{"MIT"}},
+	}}
+	got, err := inventory.Catalog(context.Background(), v, []inventory.Cataloger{os, lang}, &inventory.Distro{ID: "debian", VersionID: "11"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		Type, Name, Layer, Path, OwnedBy string
+		Locations                        []inventory.Location
+		Licenses                         []string
+		Files                            []string
+	}
+	var rows []row
+	for _, p := range got {
+		rows = append(rows, row{p.Type, p.Name, p.Layer, p.Path, p.OwnedBy, p.Locations, p.Licenses, p.Files})
+	}
+	want := []row{
+		{"deb", "libjackson2-databind-java", "sha256:l0", "var/lib/dpkg/status", "", nil, nil, nil},
+		{"deb", "python3-urllib3", "sha256:l0", "var/lib/dpkg/status", "", nil, nil, nil},
+		{"maven", "com.fasterxml.jackson.core:jackson-databind", "sha256:l0", jar, "pkg:deb/debian/libjackson2-databind-java@2.12.1-1?distro=debian-11", nil, nil, nil},
+		{"maven", "com.fasterxml.jackson.core:jackson-databind", "sha256:l1", "app/app.war!/WEB-INF/lib/jackson-databind-2.12.1.jar", "", []inventory.Location{
+			{Layer: "sha256:l1", Path: "app/app.war!/WEB-INF/lib/jackson-databind-2.12.1.jar"},
+			{Layer: "sha256:l1", Path: "app/lib/jackson-databind-2.12.1.jar"},
+		}, []string{"Apache-2.0"}, nil},
+		{"npm", "lodash", "sha256:l1", "app/node_modules/lodash/package.json", "", []inventory.Location{
+			{Layer: "sha256:l1", Path: "app/node_modules/lodash/package.json"},
+			{Layer: "sha256:l1", Path: "app/package-lock.json"},
+		}, []string{"MIT"}, nil},
+		{"pypi", "urllib3", "sha256:l0", egg, "pkg:deb/debian/python3-urllib3@1.26.5-1~exp1?distro=debian-11", nil, nil, nil},
+	}
+	if diff := cmp.Diff(want, rows); diff != "" {
+		t.Errorf("packages (-want +got):\n%s", diff)
+	}
+}
+
+// TestCatalogMergeNormalizesNames: PEP 503 makes PyYAML and pyyaml one
+// package; npm names are exact.
+func TestCatalogMergeNormalizesNames(t *testing.T) {
+	t.Parallel()
+	fsys := fstest.MapFS{"a/METADATA": file("x"), "poetry.lock": file("x")}
+	v := fakeView{ids: []string{"sha256:l0"}, states: []fstest.MapFS{fsys}, touched: [][]string{nil}}
+	lang := listCataloger{name: "lang", globs: []string{"**/*"}, pkgs: []inventory.Package{
+		{Type: "pypi", Name: "PyYAML", Version: "5.3", Path: "a/METADATA"},
+		{Type: "pypi", Name: "pyyaml", Version: "5.3", Path: "poetry.lock"},
+		{Type: "pypi", Name: "pyyaml", Version: "5.4", Path: "poetry.lock"},
+	}}
+	got, err := inventory.Catalog(context.Background(), v, []inventory.Cataloger{lang}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || len(got[0].Locations) != 2 || got[0].Name != "PyYAML" || got[1].Version != "5.4" {
+		t.Errorf("got %+v", got)
+	}
+}
+
+// contentCataloger is a ContentCataloger with no globs.
+type contentCataloger struct{ runs *int }
+
+func (contentCataloger) Name() string      { return "content" }
+func (contentCataloger) Globs() []string   { return nil }
+func (contentCataloger) Markers() [][]byte { return [][]byte{[]byte("m")} }
+func (c contentCataloger) Catalog(context.Context, fs.FS) ([]inventory.Package, error) {
+	*c.runs++
+	return nil, nil
+}
+
+// TestCatalogContentCataloger: a cataloger that finds files by content runs
+// after every layer that touched a kept file, and not after one that
+// touched none.
+func TestCatalogContentCataloger(t *testing.T) {
+	t.Parallel()
+	v := fakeView{
+		ids:     []string{"sha256:l0", "sha256:l1", "sha256:l2"},
+		states:  []fstest.MapFS{{}, {}, {}},
+		touched: [][]string{nil, {"usr/bin/app"}, {}},
+	}
+	runs := 0
+	if _, err := inventory.Catalog(context.Background(), v, []inventory.Cataloger{contentCataloger{&runs}}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if runs != 2 {
+		t.Errorf("ran %d times, want 2 (layer 0 and layer 1)", runs)
 	}
 }

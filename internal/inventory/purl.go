@@ -6,8 +6,11 @@ import (
 	"github.com/package-url/packageurl-go"
 )
 
-// PURL builds the package URL of an OS package from its type and the image's
-// distribution, following the purl-spec types for deb, apk and rpm: the
+// PURL builds the package URL of a package from its type and the image's
+// distribution. Language packages follow their purl-spec types: golang and
+// composer split the namespace at the last "/", npm scopes are the
+// namespace, maven "group:artifact" is namespace and name, pypi names are
+// lower case with "-" for "_". For deb, apk and rpm, following the purl-spec: the
 // namespace is the distribution ID, the version carries no epoch for rpm (the
 // epoch goes into its own qualifier, as the rpm type requires) and the distro
 // qualifier is "ID-VERSION_ID", as the matchers of other tools expect.
@@ -45,7 +48,29 @@ func PURL(p Package, d *Distro) string {
 			q = append(q, packageurl.Qualifier{Key: "distro", Value: dq})
 		}
 	}
-	return packageurl.NewPackageURL(p.Type, namespace, p.Name, version, q, "").ToString()
+	name := p.Name
+	switch p.Type {
+	case TypeGolang, TypeComposer:
+		// "github.com/x/y": namespace "github.com/x", name "y";
+		// "vendor/package": namespace "vendor".
+		if i := strings.LastIndexByte(name, '/'); i > 0 {
+			namespace, name = name[:i], name[i+1:]
+		}
+	case TypeNPM:
+		if strings.HasPrefix(name, "@") {
+			if ns, n, ok := strings.Cut(name, "/"); ok {
+				namespace, name = ns, n
+			}
+		}
+	case TypeMaven:
+		if g, a, ok := strings.Cut(name, ":"); ok {
+			namespace, name = g, a
+		}
+	case TypePyPI:
+		// The purl-spec pypi type: lower case, "_" is "-".
+		name = strings.ReplaceAll(strings.ToLower(name), "_", "-")
+	}
+	return packageurl.NewPackageURL(p.Type, namespace, name, version, q, "").ToString()
 }
 
 func defaultNamespace(typ string) string {
