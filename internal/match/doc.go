@@ -27,10 +27,18 @@
 //     the source rpm (spec) name, which the OVAL names, and also the binary
 //     name, each with the binary's [epoch:]version-release (a missing epoch
 //     is 0).
-//   - language packages: "Go", "npm", "PyPI", "crates.io", "Maven",
-//     "RubyGems", "NuGet", ... with name and version, only when
-//     internal/version has a comparator for them (or, for SEMVER ranges, a
-//     "semver" one); until then they are skipped with one Debug record.
+//   - language packages: the OSV ecosystem of the package type ("Go", "npm",
+//     "PyPI", "crates.io", "Maven", "RubyGems", "NuGet", "Packagist"), the
+//     name (the store compares names as the ecosystem does: PEP 503 for
+//     PyPI, case-insensitive NuGet, Packagist and crates.io; see
+//     internal/pkgname) and the version, ordered by that ecosystem's rules
+//     (internal/version.Lang). Go versions drop the "v"; the standard
+//     library is the package "stdlib" at the toolchain's version. Not
+//     matched upstream: a package installed by an OS package (OwnedBy: the
+//     distribution's advisories on the owner are the truth, since it
+//     backports fixes without changing the upstream version), a Go module
+//     without a release version ("(devel)"), a Maven artifact without a
+//     group (a jar known only by its file name).
 //
 // Each package is skipped, not failed, when its ecosystem is unknown.
 //

@@ -3,7 +3,10 @@ package match
 import (
 	"strings"
 
+	"golang.org/x/mod/semver"
+
 	"github.com/vigil-sec/vigil/internal/inventory"
+	"github.com/vigil-sec/vigil/internal/pkgname"
 	"github.com/vigil-sec/vigil/internal/version"
 )
 
@@ -18,22 +21,6 @@ type target struct {
 	kind string
 	// typ is the package-URL type whose comparator orders version.
 	typ string
-}
-
-// osvEcosystems maps package-URL types of language packages to OSV
-// ecosystem names.
-var osvEcosystems = map[string]string{
-	"golang":   "Go",
-	"npm":      "npm",
-	"pypi":     "PyPI",
-	"cargo":    "crates.io",
-	"maven":    "Maven",
-	"gem":      "RubyGems",
-	"nuget":    "NuGet",
-	"composer": "Packagist",
-	"hex":      "Hex",
-	"pub":      "Pub",
-	"swift":    "SwiftURL",
 }
 
 // debianReleases maps codenames to the release number used in "Debian:<N>".
@@ -57,13 +44,8 @@ func targets(d *inventory.Distro, p *inventory.Package) ([]target, string) {
 	if p.Version == "" || p.Name == "" {
 		return nil, "package without name or version"
 	}
-	if eco, ok := osvEcosystems[p.Type]; ok {
-		v := p.Version
-		if p.Type == "golang" {
-			// Go module versions carry a "v"; OSV's Go records do not.
-			v = strings.TrimPrefix(v, "v")
-		}
-		return []target{{eco: eco, name: p.Name, version: v, kind: "package", typ: p.Type}}, ""
+	if eco, ok := pkgname.Ecosystem(p.Type); ok {
+		return languageTarget(eco, p)
 	}
 	switch p.Type {
 	case "deb", "apk", "rpm":
@@ -114,6 +96,31 @@ func targets(d *inventory.Distro, p *inventory.Package) ([]target, string) {
 		bin.kind = "binary"
 		return []target{bin, {eco: eco, name: srcName, version: p.Version, kind: "source", typ: "rpm"}}, ""
 	}
+}
+
+// languageTarget is what a language package is looked up as: its OSV
+// ecosystem, its name and version; or why it is not matched.
+func languageTarget(eco string, p *inventory.Package) ([]target, string) {
+	if p.OwnedBy != "" {
+		// The distribution backports fixes without changing the upstream
+		// version: its advisories, matched on the owner, are the truth.
+		return nil, "installed by an OS package (matched through it)"
+	}
+	v := p.Version
+	switch p.Type {
+	case inventory.TypeGolang:
+		// Go module versions carry a "v"; OSV's Go records do not.
+		// "(devel)" and local replacements have no version to compare.
+		if !semver.IsValid(v) {
+			return nil, "Go module without a release version"
+		}
+		v = strings.TrimPrefix(v, "v")
+	case inventory.TypeMaven:
+		if !strings.Contains(p.Name, ":") {
+			return nil, "Maven artifact without a group"
+		}
+	}
+	return []target{{eco: eco, name: p.Name, version: v, kind: "package", typ: p.Type}}, ""
 }
 
 // distroEcosystem is the OSV ecosystem of an operating system's packages,

@@ -4,11 +4,13 @@ import (
 	"errors"
 	"sync/atomic"
 
+	"github.com/vigil-sec/vigil/internal/pkgname"
 	"github.com/vigil-sec/vigil/internal/vulndb"
 )
 
 // fakeSource is an in-memory Source that indexes advisories as the store
-// does: one Entry per Affected, by (ecosystem, package).
+// does: one Entry per Affected, by (ecosystem, package name as the
+// ecosystem compares names).
 type fakeSource struct {
 	entries map[lookupKey][]vulndb.Entry
 	advs    map[string]*vulndb.Advisory
@@ -29,14 +31,14 @@ func (f *fakeSource) put(a *vulndb.Advisory) {
 	key := vulndb.AdvisoryKey(a.Source, a.ID)
 	f.advs[key] = a
 	for _, af := range a.Affected {
-		k := lookupKey{af.Ecosystem, af.Package}
+		k := lookupKey{af.Ecosystem, pkgname.Normalize(af.Ecosystem, af.Package)}
 		f.entries[k] = append(f.entries[k], vulndb.Entry{Advisory: key, Affected: af})
 	}
 }
 
 func (f *fakeSource) Lookup(eco, pkg string) ([]vulndb.Entry, error) {
 	f.lookups.Add(1)
-	return f.entries[lookupKey{eco, pkg}], nil
+	return f.entries[lookupKey{eco, pkgname.Normalize(eco, pkg)}], nil
 }
 
 func (f *fakeSource) Advisory(key string) (*vulndb.Advisory, error) {

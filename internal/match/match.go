@@ -57,8 +57,12 @@ type PackageRef struct {
 	PURL          string `json:"purl,omitempty"`
 	SourceName    string `json:"sourceName,omitempty"`
 	SourceVersion string `json:"sourceVersion,omitempty"`
-	Layer         string `json:"layer,omitempty"`
-	Path          string `json:"path,omitempty"`
+	// Layer and Path are where the package was found (the layer that
+	// brought it in and the file it was read from); Locations lists every
+	// place when the inventory found it in several.
+	Layer     string               `json:"layer,omitempty"`
+	Path      string               `json:"path,omitempty"`
+	Locations []inventory.Location `json:"locations,omitempty"`
 }
 
 // Finding is one vulnerability in one package. Advisories that name the
@@ -631,7 +635,7 @@ func (m *matcher) findings(out []Finding, p *inventory.Package, parts []*partial
 		}
 	}
 	ref := PackageRef{Name: p.Name, Version: p.Version, Type: p.Type, PURL: p.PURL,
-		SourceName: p.SourceName, SourceVersion: p.SourceVersion, Layer: p.Layer, Path: p.Path}
+		SourceName: p.SourceName, SourceVersion: p.SourceVersion, Layer: p.Layer, Path: p.Path, Locations: p.Locations}
 	for _, pt := range merged {
 		f, err := m.final(pt)
 		if err != nil {

@@ -3,6 +3,7 @@ package match
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -362,15 +363,61 @@ func TestMatchOSVSeverityAndKEV(t *testing.T) {
 	}
 }
 
-func TestMatchLanguagePackagesWithoutComparator(t *testing.T) {
+// TestMatchLanguagePackages: each language ecosystem compares with its own
+// rules and names as the ecosystem compares them; packages installed by an
+// OS package, Go modules without a release version and Maven artifacts
+// without a group are not matched against upstream advisories.
+func TestMatchLanguagePackages(t *testing.T) {
 	t.Parallel()
-	adv := &vulndb.Advisory{ID: "GHSA-jfh8-c2jp-5v3q", Source: "osv", Aliases: []string{"CVE-2021-44228"},
-		Affected: []vulndb.Affected{{Ecosystem: "Maven", Package: "org.apache.logging.log4j:log4j-core", Status: vulndb.StatusAffected,
-			Ranges: fixedAt("2.15.0")}}}
-	src := newFake(adv)
-	got := run(t, src, nil, inventory.Package{Name: "org.apache.logging.log4j:log4j-core", Version: "2.14.1", Type: "maven"})
-	if len(got) != 0 {
-		t.Errorf("findings without a Maven comparator: %+v", got)
+	semverRange := func(intro, fixed string) []vulndb.Range {
+		return []vulndb.Range{{Type: "SEMVER", Events: []vulndb.Event{{Introduced: intro}, {Fixed: fixed}}}}
+	}
+	src := newFake(
+		&vulndb.Advisory{ID: "GHSA-jfh8-c2jp-5v3q", Source: "osv", Aliases: []string{"CVE-2021-44228"},
+			Affected: []vulndb.Affected{{Ecosystem: "Maven", Package: "org.apache.logging.log4j:log4j-core", Status: vulndb.StatusAffected,
+				Ranges: []vulndb.Range{{Type: "ECOSYSTEM", Events: []vulndb.Event{{Introduced: "2.0-beta9"}, {Fixed: "2.15.0"}}}}}}},
+		&vulndb.Advisory{ID: "GHSA-p6mc-m468-83gw", Source: "osv", Aliases: []string{"CVE-2020-8203"},
+			Affected: []vulndb.Affected{{Ecosystem: "npm", Package: "lodash", Status: vulndb.StatusAffected, Ranges: semverRange("0", "4.17.19")}}},
+		&vulndb.Advisory{ID: "GO-2021-0113", Source: "osv", Aliases: []string{"CVE-2021-38561"},
+			Affected: []vulndb.Affected{{Ecosystem: "Go", Package: "golang.org/x/text", Status: vulndb.StatusAffected, Ranges: semverRange("0", "0.3.7")}}},
+		&vulndb.Advisory{ID: "GO-2024-0001", Source: "osv",
+			Affected: []vulndb.Affected{{Ecosystem: "Go", Package: "stdlib", Status: vulndb.StatusAffected, Ranges: semverRange("1.22.0", "1.22.4")}}},
+		&vulndb.Advisory{ID: "PYSEC-2021-1", Source: "osv", Aliases: []string{"CVE-2020-14343"},
+			Affected: []vulndb.Affected{{Ecosystem: "PyPI", Package: "pyyaml", Status: vulndb.StatusAffected, Ranges: fixedAt("5.4")}}},
+		&vulndb.Advisory{ID: "PYSEC-2023-2", Source: "osv", Aliases: []string{"CVE-2023-43804"},
+			Affected: []vulndb.Affected{{Ecosystem: "PyPI", Package: "urllib3", Status: vulndb.StatusAffected, Ranges: fixedAt("1.26.17")}}},
+		&vulndb.Advisory{ID: "GHSA-5crp-9r3c-p9vr", Source: "osv",
+			Affected: []vulndb.Affected{{Ecosystem: "NuGet", Package: "Newtonsoft.Json", Status: vulndb.StatusAffected, Ranges: fixedAt("13.0.1")}}},
+	)
+	got := run(t, src, nil,
+		inventory.Package{Name: "org.apache.logging.log4j:log4j-core", Version: "2.14.1", Type: "maven"},
+		inventory.Package{Name: "org.apache.logging.log4j:log4j-core", Version: "2.15.0", Type: "maven", Path: "fixed"},
+		inventory.Package{Name: "log4j-core", Version: "2.14.1", Type: "maven", Confidence: inventory.ConfidenceLow, Path: "nogroup"},
+		inventory.Package{Name: "lodash", Version: "4.17.15", Type: "npm"},
+		inventory.Package{Name: "lodash", Version: "4.17.21", Type: "npm", Path: "fixed"},
+		inventory.Package{Name: "golang.org/x/text", Version: "v0.3.6", Type: "golang"},
+		inventory.Package{Name: "golang.org/x/text", Version: "v0.3.7", Type: "golang", Path: "fixed"},
+		inventory.Package{Name: "golang.org/x/text", Version: "(devel)", Type: "golang", Path: "devel"},
+		inventory.Package{Name: "stdlib", Version: "v1.22.3", Type: "golang"},
+		inventory.Package{Name: "PyYAML", Version: "5.3.1", Type: "pypi"},
+		inventory.Package{Name: "urllib3", Version: "1.26.5", Type: "pypi", OwnedBy: "pkg:deb/debian/python3-urllib3@1.26.5-1~exp1"},
+		inventory.Package{Name: "newtonsoft.json", Version: "12.0.3", Type: "nuget"},
+	)
+	want := []brief{
+		{"CVE-2020-14343", "PyYAML", "fixed", "5.4"},
+		{"CVE-2020-8203", "lodash", "fixed", "4.17.19"},
+		{"CVE-2021-38561", "golang.org/x/text", "fixed", "0.3.7"},
+		{"CVE-2021-44228", "org.apache.logging.log4j:log4j-core", "fixed", "2.15.0"},
+		{"GHSA-5crp-9r3c-p9vr", "newtonsoft.json", "fixed", "13.0.1"},
+		{"GO-2024-0001", "stdlib", "fixed", "1.22.4"},
+	}
+	var gotBrief []brief
+	for _, f := range got {
+		gotBrief = append(gotBrief, brief{f.ID, f.Package.Name, string(f.Status), f.FixedVersion})
+	}
+	slices.SortFunc(gotBrief, func(a, b brief) int { return strings.Compare(a.ID, b.ID) })
+	if diff := cmp.Diff(want, gotBrief); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
 	}
 }
 
