@@ -3,6 +3,7 @@ package report
 import (
 	"bufio"
 	"fmt"
+	"github.com/package-url/packageurl-go"
 	"io"
 	"strconv"
 	"strings"
@@ -33,7 +34,8 @@ const (
 // Table writes inv as a table: a header line naming the source, its digest,
 // its distribution and the package count, then one row per package with
 // columns NAME, VERSION, TYPE, SOURCE (the source package, when its name
-// differs) and LAYER (the index of the layer in the image, base first from
+// differs; for a language package an OS package installed, "from" and
+// that package's type/name) and LAYER (the index of the layer in the image, base first from
 // #0, and the start of its diff ID).
 func Table(w io.Writer, inv *inventory.Inventory, opts TableOptions) error {
 	if inv == nil {
@@ -103,6 +105,9 @@ func Table(w io.Writer, inv *inventory.Inventory, opts TableOptions) error {
 		source := ""
 		if p.SourceName != "" && p.SourceName != p.Name {
 			source = clean(p.SourceName)
+		}
+		if p.OwnedBy != "" {
+			source = "from " + clean(purlName(p.OwnedBy))
 		}
 		row(clean(p.Name), clean(p.Version), clean(p.Type), source, layerCell(p.Layer, layers))
 	}
@@ -179,4 +184,14 @@ func clean(s string) string {
 		i += size
 	}
 	return b.String()
+}
+
+// purlName is "type/name" of a package URL ("deb/python3-urllib3"), or the
+// URL itself when it does not parse.
+func purlName(purl string) string {
+	u, err := packageurl.FromString(purl)
+	if err != nil {
+		return purl
+	}
+	return u.Type + "/" + u.Name
 }

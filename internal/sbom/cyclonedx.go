@@ -21,12 +21,22 @@ const (
 	PropSourceVersion = "vigil:package:source-version"
 	PropType          = "vigil:package:type"
 	PropArch          = "vigil:package:arch"
-	PropSourceKind    = "vigil:source:kind"
-	PropPlatform      = "vigil:image:platform"
-	PropImageLayer    = "vigil:image:layer"
-	PropDistroName    = "vigil:distro:pretty-name"
-	PropDistroCode    = "vigil:distro:codename"
-	PropDistroPath    = "vigil:distro:path"
+	// PropOwnedBy is the package URL of the OS package that installed a
+	// language package (inventory.Package.OwnedBy).
+	PropOwnedBy = "vigil:package:owned-by"
+	// PropConfidence is "low" for a package identity inferred from a file
+	// name (inventory.Package.Confidence).
+	PropConfidence = "vigil:package:confidence"
+	// PropLocation is one place a package was found, "<layer> <path>" (the
+	// layer empty for a directory); repeated, in order, when the package
+	// was found in several places (inventory.Package.Locations).
+	PropLocation   = "vigil:package:location"
+	PropSourceKind = "vigil:source:kind"
+	PropPlatform   = "vigil:image:platform"
+	PropImageLayer = "vigil:image:layer"
+	PropDistroName = "vigil:distro:pretty-name"
+	PropDistroCode = "vigil:distro:codename"
+	PropDistroPath = "vigil:distro:path"
 )
 
 // cdxSchema is the JSON schema of the CycloneDX version written.
@@ -162,6 +172,11 @@ func cdxPackage(e *entry) cdx.Component {
 		add(PropLayerIndex, strconv.Itoa(e.layer))
 	}
 	add(PropPath, p.Path)
+	add(PropOwnedBy, p.OwnedBy)
+	add(PropConfidence, p.Confidence)
+	for _, l := range p.Locations {
+		props = append(props, cdx.Property{Name: PropLocation, Value: l.Layer + " " + l.Path})
+	}
 	c.Properties = &props
 	return c
 }

@@ -312,6 +312,13 @@ func cdxToPackage(c *cdx.Component, pr map[string]string) (inventory.Package, bo
 			Name: c.Name, Version: c.Version, Type: vigilType, PURL: c.PackageURL,
 			Arch: pr[PropArch], SourceName: pr[PropSourceName], SourceVersion: pr[PropSourceVersion],
 			Layer: pr[PropLayerDigest], Path: pr[PropPath],
+			OwnedBy: pr[PropOwnedBy], Confidence: pr[PropConfidence],
+		}
+		for _, prop := range *c.Properties {
+			if prop.Name == PropLocation {
+				layer, path, _ := strings.Cut(prop.Value, " ")
+				p.Locations = append(p.Locations, inventory.Location{Layer: layer, Path: path})
+			}
 		}
 	} else {
 		p = fromPURL(u, c.PackageURL)
@@ -542,10 +549,11 @@ func fromSPDX(doc *spdxall.Document, name string) (*inventory.Inventory, error) 
 		if vigil {
 			p.Name, p.Version = sp.PackageName, sp.PackageVersion
 			p.SourceName, p.SourceVersion = "", ""
-			if src, ok := strings.CutPrefix(sp.PackageComment, "source package: "); ok {
-				p.SourceName, p.SourceVersion, _ = strings.Cut(src, " ")
-			} else if q := u.Qualifiers.Map(); q["upstream"] != "" {
-				p.SourceName, p.SourceVersion = parseUpstream(q["upstream"])
+			readVigilComment(sp.PackageComment, &p)
+			if p.SourceName == "" {
+				if q := u.Qualifiers.Map(); q["upstream"] != "" {
+					p.SourceName, p.SourceVersion = parseUpstream(q["upstream"])
+				}
 			}
 			if m := vigilSourceInfo.FindStringSubmatch(sp.PackageSourceInfo); m != nil {
 				if m[1] != "(unknown path)" {
@@ -580,6 +588,25 @@ func fromSPDX(doc *spdxall.Document, name string) (*inventory.Inventory, error) 
 		inv.Distro = distroFromPURLs(inv.Packages)
 	}
 	return inv, nil
+}
+
+// readVigilComment reads the package comment lines vigil writes
+// (spdxComment): "source package: NAME [VERSION]", "owned by: PURL",
+// "confidence: low", "found at: LAYER PATH".
+func readVigilComment(comment string, p *inventory.Package) {
+	for line := range strings.SplitSeq(comment, "\n") {
+		switch k, v, _ := strings.Cut(line, ": "); k {
+		case "source package":
+			p.SourceName, p.SourceVersion, _ = strings.Cut(v, " ")
+		case "owned by":
+			p.OwnedBy = v
+		case "confidence":
+			p.Confidence = v
+		case "found at":
+			layer, path, _ := strings.Cut(v, " ")
+			p.Locations = append(p.Locations, inventory.Location{Layer: layer, Path: path})
+		}
+	}
 }
 
 // vigilSourceInfo reads the sourceInfo vigil writes (spdxSourceInfo).

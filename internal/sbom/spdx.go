@@ -208,14 +208,33 @@ func spdxPackage(e *entry) *spdx.Package {
 	if pkg.PURL != "" {
 		p.PackageExternalReferences = []*spdx.PackageExternalReference{{Category: "PACKAGE-MANAGER", RefType: "purl", Locator: pkg.PURL}}
 	}
+	p.PackageComment = spdxComment(pkg)
+	return p
+}
+
+// spdxComment carries, one "key: value" line each, what SPDX 2.3 has no
+// field for: the source package of a binary, the OS package that installed
+// a language package, a low confidence, and every place a package was
+// found ("found at: LAYER PATH").
+func spdxComment(pkg *inventory.Package) string {
+	var lines []string
 	if pkg.SourceName != "" && (pkg.SourceName != pkg.Name || pkg.SourceVersion != "" && pkg.SourceVersion != pkg.Version) {
 		src := pkg.SourceName
 		if pkg.SourceVersion != "" {
 			src += " " + pkg.SourceVersion
 		}
-		p.PackageComment = "source package: " + src
+		lines = append(lines, "source package: "+src)
 	}
-	return p
+	if pkg.OwnedBy != "" {
+		lines = append(lines, "owned by: "+pkg.OwnedBy)
+	}
+	if pkg.Confidence != "" {
+		lines = append(lines, "confidence: "+pkg.Confidence)
+	}
+	for _, l := range pkg.Locations {
+		lines = append(lines, "found at: "+l.Layer+" "+l.Path)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // spdxSourceInfo says where the package was found: its database file and the

@@ -16,7 +16,9 @@ const (
 // Fixtures are small inventories for golden tests of output formats, by
 // name: "image" (a registry image with duplicate packages, odd licence strings
 // and hostile names), "no-distro" (an archive with no distribution),
-// "rootfs" (a root file system directory) and "empty". Each call returns
+// "rootfs" (a root file system directory), "lang" (language packages: one
+// owned by an OS package, one found in two files, a guessed jar, a jar in a
+// war, a Go module and the Go standard library) and "empty". Each call returns
 // fresh values.
 func Fixtures() map[string]*inventory.Inventory {
 	debian := &inventory.Distro{ID: "debian", VersionID: "12", Codename: "bookworm", IDLike: nil, Name: "Debian GNU/Linux", PrettyName: "Debian GNU/Linux 12 (bookworm)", Path: "etc/os-release"}
@@ -77,7 +79,31 @@ func Fixtures() map[string]*inventory.Inventory {
 	empty := &inventory.Inventory{
 		Source: inventory.Source{Kind: "oci-layout", Name: "./layouts/empty", Digest: "sha256:0000000000000000000000000000000000000000000000000000000000000000"},
 	}
-	return map[string]*inventory.Inventory{"image": image, "no-distro": noDistro, "rootfs": rootfs, "empty": empty}
+	lang := &inventory.Inventory{
+		Source: inventory.Source{Kind: "oci-layout", Name: "./layouts/app", Digest: digest,
+			Layers: []inventory.LayerInfo{{DiffID: layer0, Size: 10}, {DiffID: layer1, Size: 20}}},
+		Distro: debian,
+	}
+	owner := deb("python3-urllib3", "1.26.12-1", "all", "python-urllib3", "1.26.12-1", layer0, "MIT")
+	langPkg := func(typ, name, version, layer, path string) inventory.Package {
+		p := inventory.Package{Type: typ, Name: name, Version: version, Layer: layer, Path: path}
+		p.PURL = inventory.PURL(p, debian)
+		return p
+	}
+	urllib3 := langPkg("pypi", "urllib3", "1.26.12", layer0, "usr/lib/python3/dist-packages/urllib3-1.26.12.egg-info/PKG-INFO")
+	urllib3.OwnedBy = owner.PURL
+	lodash := langPkg("npm", "lodash", "4.17.15", layer1, "app/node_modules/lodash/package.json")
+	lodash.Licenses = []string{"MIT"}
+	lodash.Locations = []inventory.Location{{Layer: layer1, Path: "app/node_modules/lodash/package.json"}, {Layer: layer1, Path: "app/package-lock.json"}}
+	guess := langPkg("maven", "commons-text", "1.9", layer1, "app/lib/commons-text-1.9.jar")
+	guess.Confidence = inventory.ConfidenceLow
+	lang.Packages = []inventory.Package{
+		owner, urllib3, lodash, guess,
+		langPkg("maven", "com.fasterxml.jackson.core:jackson-databind", "2.12.1", layer1, "app/app.war!/WEB-INF/lib/jackson-databind-2.12.1.jar"),
+		langPkg("golang", "golang.org/x/text", "v0.3.6", layer1, "usr/local/bin/app"),
+		langPkg("golang", "stdlib", "v1.22.3", layer1, "usr/local/bin/app"),
+	}
+	return map[string]*inventory.Inventory{"image": image, "no-distro": noDistro, "rootfs": rootfs, "empty": empty, "lang": lang}
 }
 
 // ManyPackages is an image inventory of n distinct packages, for benchmarks.
