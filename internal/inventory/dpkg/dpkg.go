@@ -36,16 +36,33 @@ type Config struct {
 	// MaxCopyright caps the bytes read from one copyright file; licences past
 	// it are not seen.
 	MaxCopyright int64
+	// MaxListSize caps the bytes of one file list (info/*.list, status.d/*.md5sums);
+	// a larger list is logged and its package gets no Files. The largest
+	// real lists are a few MB (50,000 paths).
+	MaxListSize int64
+	// MaxListLines caps the lines read from one file list; past it the
+	// package's Files are incomplete (logged).
+	MaxListLines int
+	// MaxFiles and MaxFilesBytes cap the paths, and their bytes, kept in
+	// Files over one Catalog; past either, no more lists are read and Files
+	// are incomplete (logged). A large real image has 100,000-500,000 paths
+	// of 60-70 bytes on average.
+	MaxFiles      int
+	MaxFilesBytes int
 }
 
 // DefaultConfig is the configuration New uses.
 func DefaultConfig() Config {
 	return Config{
-		MaxFileSize:  512 << 20,
-		MaxLine:      64 << 10,
-		MaxValue:     64 << 10,
-		MaxPackages:  200_000,
-		MaxCopyright: 4 << 20,
+		MaxFileSize:   512 << 20,
+		MaxLine:       64 << 10,
+		MaxValue:      64 << 10,
+		MaxPackages:   200_000,
+		MaxCopyright:  4 << 20,
+		MaxListSize:   64 << 20,
+		MaxListLines:  1_000_000,
+		MaxFiles:      2_000_000,
+		MaxFilesBytes: 256 << 20,
 	}
 }
 
@@ -62,6 +79,12 @@ func (c Config) Validate() error {
 		return fmt.Errorf("dpkg: MaxPackages %d must be positive", c.MaxPackages)
 	case c.MaxCopyright <= 0:
 		return fmt.Errorf("dpkg: MaxCopyright %d must be positive", c.MaxCopyright)
+	case c.MaxListSize <= 0:
+		return fmt.Errorf("dpkg: MaxListSize %d must be positive", c.MaxListSize)
+	case c.MaxListLines <= 0:
+		return fmt.Errorf("dpkg: MaxListLines %d must be positive", c.MaxListLines)
+	case c.MaxFiles < 0 || c.MaxFilesBytes < 0:
+		return fmt.Errorf("dpkg: MaxFiles %d and MaxFilesBytes %d must not be negative", c.MaxFiles, c.MaxFilesBytes)
 	}
 	return nil
 }
@@ -98,14 +121,15 @@ func (c *Cataloger) Name() string { return "dpkg" }
 
 // Globs lists every file Catalog may read.
 func (c *Cataloger) Globs() []string {
-	return []string{statusFile, statusDir + "/*", docDir + "/*/copyright"}
+	return []string{statusFile, statusDir + "/*", infoDir + "/*.list", docDir + "/*/copyright"}
 }
 
 // Catalog lists the installed dpkg packages of fsys, sorted: those of
 // var/lib/dpkg/status and of every control file in var/lib/dpkg/status.d
 // (distroless images, one or more stanzas per file; *.md5sums and other
 // non-control files there are skipped). Licences come from each package's
-// DEP-5 usr/share/doc/<name>/copyright.
+// DEP-5 usr/share/doc/<name>/copyright, Files from its file list (see
+// addFiles and the package documentation).
 //
 // A malformed stanza loses only itself: it is logged as a warning and the
 // rest is read. Catalog fails only when a database file cannot be read at all
@@ -159,6 +183,9 @@ func (c *Cataloger) catalog(ctx context.Context, fsys fs.FS) ([]inventory.Packag
 		return nil, nil, err
 	}
 	inventory.SortPackages(pkgs)
+	if err := c.addFiles(ctx, fsys, pkgs); err != nil {
+		return nil, nil, err
+	}
 	return pkgs, bad, nil
 }
 

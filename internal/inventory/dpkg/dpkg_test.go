@@ -13,6 +13,7 @@ import (
 	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/vigil-sec/vigil/internal/inventory"
 	"github.com/vigil-sec/vigil/internal/testenv"
@@ -61,7 +62,8 @@ func TestCatalogFixtures(t *testing.T) {
 			if len(bad) > 0 {
 				t.Errorf("malformed: %v", bad)
 			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			// Files are checked by TestFilesFixtures.
+			if diff := cmp.Diff(tt.want, got, cmpopts.IgnoreFields(inventory.Package{}, "Files")); diff != "" {
 				t.Errorf("Catalog (-want +got):\n%s", diff)
 			}
 		})
@@ -86,7 +88,8 @@ func TestFixtureMatchesDpkgQuery(t *testing.T) {
 func TestGlobsCoverReads(t *testing.T) {
 	t.Parallel()
 	c := New(nil)
-	for _, p := range []string{statusFile, statusDir + "/libc6", "usr/share/doc/libc6/copyright"} {
+	for _, p := range []string{statusFile, statusDir + "/libc6", statusDir + "/libc6.md5sums", "usr/share/doc/libc6/copyright",
+		infoDir + "/libc6:amd64.list", infoDir + "/bash.list"} {
 		ok := false
 		for _, g := range c.Globs() {
 			ok = ok || inventory.MatchGlob(g, p)
@@ -307,15 +310,69 @@ func BenchmarkDpkg(b *testing.B) {
 			}
 		}
 	})
-	b.Run("bookworm", func(b *testing.B) {
-		dir := testenv.TestData(b, "debian", "bookworm")
-		fsys := os.DirFS(dir)
+	b.Run("synthetic-1000-lists", func(b *testing.B) {
+		fsys := fstest.MapFS{statusFile: {Data: synthStatus(1000)}}
+		size := len(fsys[statusFile].Data)
+		for i := range 1000 {
+			var l bytes.Buffer
+			l.WriteString("/.\n/usr\n/usr/lib\n/usr/lib/x86_64-linux-gnu\n")
+			for j := range 100 {
+				fmt.Fprintf(&l, "/usr/lib/x86_64-linux-gnu/pkg%d/file-%d.so\n", i, j)
+			}
+			fsys[fmt.Sprintf("%s/pkg%d:amd64.list", infoDir, i)] = &fstest.MapFile{Data: l.Bytes()}
+			size += l.Len()
+		}
 		c := New(nil)
+		b.SetBytes(int64(size))
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := c.Catalog(context.Background(), fsys); err != nil {
-				b.Fatal(err)
+			pkgs, err := c.Catalog(context.Background(), fsys)
+			if err != nil || len(pkgs) != 1000 || len(pkgs[0].Files) != 103 {
+				b.Fatal(len(pkgs), err)
 			}
 		}
 	})
+	// The real roots, with Files (the default) and without (MaxFiles 0):
+	// the difference is the cost of reading the file lists.
+	roots := []struct {
+		name string
+		dir  func(b *testing.B) string
+	}{
+		{"bookworm", func(b *testing.B) string { return testenv.TestData(b, "debian", "bookworm") }},
+		{"host", func(b *testing.B) string {
+			if _, err := os.Stat("/var/lib/dpkg/status"); err != nil {
+				b.Skip("this machine has no dpkg database")
+			}
+			return "/"
+		}},
+	}
+	for _, r := range roots {
+		for _, files := range []bool{true, false} {
+			name := r.name
+			if !files {
+				name += "-nofiles"
+			}
+			b.Run(name, func(b *testing.B) {
+				fsys := os.DirFS(r.dir(b))
+				cfg := DefaultConfig()
+				if !files {
+					cfg.MaxFiles = 0
+				}
+				c, _ := NewWithConfig(cfg, nil)
+				b.ReportAllocs()
+				var n int
+				for b.Loop() {
+					pkgs, err := c.Catalog(context.Background(), fsys)
+					if err != nil {
+						b.Fatal(err)
+					}
+					n = 0
+					for _, p := range pkgs {
+						n += len(p.Files)
+					}
+				}
+				b.ReportMetric(float64(n), "paths")
+			})
+		}
+	}
 }

@@ -79,3 +79,45 @@ func FuzzCopyright(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseList(f *testing.F) {
+	b, err := os.ReadFile("testdata/multiarch/var/lib/dpkg/info/bash.list")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b, false)
+	f.Add([]byte("/.\n/usr\r\n//x\n/a/../b\n/c/\x00\nrel\n\n/d"), false)
+	f.Add([]byte("0123456789abcdef0123456789abcdef  usr/x\n0123456789abcdef0123456789abcdef */y\nzz  z\n"), true)
+	cfg := DefaultConfig()
+	cfg.MaxListLines = 64
+	c, err := NewWithConfig(cfg, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte, md5 bool) {
+		format := formatList
+		if md5 {
+			format = formatMD5
+		}
+		var pl pathList
+		b := budget{paths: 50, bytes: 1000}
+		r := c.parseList(data, format, &pl, &b)
+		got := pl.take()
+		if len(got) != r.kept || r.kept+r.dropped > bytes.Count(data, []byte("\n"))+1 || r.kept > 50 {
+			t.Fatalf("kept %d (%d paths), dropped %d", r.kept, len(got), r.dropped)
+		}
+		total := 0
+		for _, p := range got {
+			if why := pathProblem([]byte(p)); why != "" {
+				t.Fatalf("kept %q: %s", p, why)
+			}
+			if !bytes.Contains(data, []byte(p)) {
+				t.Fatalf("kept %q, not in the input", p)
+			}
+			total += len(p)
+		}
+		if total > 1000 || b.bytes != 1000-total {
+			t.Fatalf("budget: %d bytes kept, %d left", total, b.bytes)
+		}
+	})
+}

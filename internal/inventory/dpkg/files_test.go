@@ -1,0 +1,305 @@
+package dpkg
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/vigil-sec/vigil/internal/inventory"
+)
+
+// logRecorder keeps the messages and attributes of the records logged.
+type logRecorder struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (r *logRecorder) Enabled(context.Context, slog.Level) bool { return true }
+func (r *logRecorder) WithAttrs([]slog.Attr) slog.Handler       { return r }
+func (r *logRecorder) WithGroup(string) slog.Handler            { return r }
+func (r *logRecorder) Handle(_ context.Context, rec slog.Record) error {
+	var b strings.Builder
+	b.WriteString(rec.Message)
+	rec.Attrs(func(a slog.Attr) bool {
+		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
+		return true
+	})
+	r.mu.Lock()
+	r.msgs = append(r.msgs, b.String())
+	r.mu.Unlock()
+	return nil
+}
+
+func (r *logRecorder) all() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return strings.Join(r.msgs, "\n")
+}
+
+// filesOf maps "name:arch" to Files.
+func filesOf(pkgs []inventory.Package) map[string][]string {
+	m := map[string][]string{}
+	for _, p := range pkgs {
+		m[p.Name+":"+p.Arch] = p.Files
+	}
+	return m
+}
+
+func TestFilesFixtures(t *testing.T) {
+	t.Parallel()
+	libc := func(triplet string) []string {
+		return []string{"lib", "lib/" + triplet, "lib/" + triplet + "/libc.so.6", "usr", "usr/share", "usr/share/doc",
+			"usr/share/doc/libc6", "usr/share/doc/libc6/copyright"}
+	}
+	tests := []struct {
+		dir  string
+		want map[string][]string
+	}{
+		{"multiarch", map[string][]string{
+			// Multi-Arch: same, one list per architecture.
+			"libc6:amd64": libc("x86_64-linux-gnu"),
+			"libc6:i386":  libc("i386-linux-gnu"),
+			"bash:amd64": {"bin", "bin/bash", "etc", "etc/bash.bashrc", "usr", "usr/share", "usr/share/doc",
+				"usr/share/doc/bash", "usr/share/doc/bash/copyright"},
+			"zlib1g:amd64": {"usr", "usr/lib", "usr/lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu/libz.so.1.2.13",
+				"usr/lib/x86_64-linux-gnu/libz.so.1"},
+			// No list: Files nil.
+			"bsdutils:amd64": nil, "halfway:amd64": nil, "hold-me:arm64": nil, "trig:amd64": nil,
+			"unpackedpkg:amd64": nil, "zeroepoch:amd64": nil,
+		}},
+		{"distroless", map[string][]string{
+			// status.d/libc6.md5sums; its non-md5sums lines are dropped.
+			"libc6:amd64":      {"lib/x86_64-linux-gnu/libc.so.6"},
+			"base-files:amd64": nil, "libssl3:amd64": nil, "openssl:amd64": nil, "tzdata:all": nil,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.dir, func(t *testing.T) {
+			t.Parallel()
+			pkgs, err := New(nil).Catalog(context.Background(), os.DirFS(filepath.Join("testdata", tt.dir)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, filesOf(pkgs)); diff != "" {
+				t.Errorf("Files (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestFilesHostile(t *testing.T) {
+	t.Parallel()
+	status := func(names ...string) []byte {
+		var b bytes.Buffer
+		for _, n := range names {
+			fmt.Fprintf(&b, "Package: %s\nStatus: install ok installed\nVersion: 1\nArchitecture: amd64\n\n", n)
+		}
+		return b.Bytes()
+	}
+	list := func(lines ...string) *fstest.MapFile {
+		return &fstest.MapFile{Data: []byte(strings.Join(lines, "\n") + "\n")}
+	}
+	info := infoDir + "/"
+	tests := []struct {
+		name    string
+		cfg     func(*Config)
+		files   fstest.MapFS
+		want    map[string][]string
+		wantLog []string // substrings of the log, in any order
+	}{
+		{
+			name: "egg-info and jar owned",
+			files: fstest.MapFS{
+				info + "python3-urllib3.list": list("/.", "/usr", "/usr/lib/python3/dist-packages/urllib3-1.26.5.egg-info",
+					"/usr/lib/python3/dist-packages/urllib3-1.26.5.egg-info/PKG-INFO"),
+				info + "libjackson2-databind-java.list": list("/usr/share/java/jackson-databind.jar",
+					"/usr/share/java/jackson-databind-2.12.1.jar"),
+			},
+			want: map[string][]string{
+				"python3-urllib3:amd64": {"usr", "usr/lib/python3/dist-packages/urllib3-1.26.5.egg-info",
+					"usr/lib/python3/dist-packages/urllib3-1.26.5.egg-info/PKG-INFO"},
+				"libjackson2-databind-java:amd64": {"usr/share/java/jackson-databind.jar", "usr/share/java/jackson-databind-2.12.1.jar"},
+			},
+		},
+		{
+			name: "hostile lines dropped, the rest kept",
+			files: fstest.MapFS{
+				info + "python3-urllib3.list": list("/usr/ok", "relative/path", "/../etc/shadow", "/usr/../../etc/passwd",
+					"/usr/./x", "//usr/x", "/usr/x/", "/usr/x\x00y", "", "/"+strings.Repeat("a", maxPath+1), "/usr/ok2\r", "\x00\xff\xfe"),
+			},
+			want:    map[string][]string{"python3-urllib3:amd64": {"usr/ok", "usr/ok2"}},
+			wantLog: []string{"dropped invalid lines", "count=10", "first=relative/path", "reason=not an absolute path"},
+		},
+		{
+			name: "binary list",
+			files: fstest.MapFS{
+				info + "python3-urllib3.list": {Data: []byte("\x7fELF\x02\x01\x01\x00\x00\x00/x\x00\n\x00\x00")},
+			},
+			want:    map[string][]string{"python3-urllib3:amd64": nil},
+			wantLog: []string{"dropped invalid lines", "count=2"},
+		},
+		{
+			name:    "list over MaxListSize",
+			cfg:     func(c *Config) { c.MaxListSize = 64 },
+			files:   fstest.MapFS{info + "python3-urllib3.list": list("/usr/" + strings.Repeat("x", 100))},
+			want:    map[string][]string{"python3-urllib3:amd64": nil},
+			wantLog: []string{"file list not read", "file too large", "package=python3-urllib3"},
+		},
+		{
+			name:    "list over MaxListLines",
+			cfg:     func(c *Config) { c.MaxListLines = 2 },
+			files:   fstest.MapFS{info + "python3-urllib3.list": list("/a", "/b", "/c")},
+			want:    map[string][]string{"python3-urllib3:amd64": {"a", "b"}},
+			wantLog: []string{"over the line cap", "maxLines=2"},
+		},
+		{
+			name: "over MaxFiles: later packages incomplete",
+			cfg:  func(c *Config) { c.MaxFiles = 3 },
+			files: fstest.MapFS{
+				info + "libjackson2-databind-java.list": list("/a", "/b"),
+				info + "python3-urllib3.list":           list("/c", "/d"),
+			},
+			want: map[string][]string{
+				"libjackson2-databind-java:amd64": {"a", "b"},
+				"python3-urllib3:amd64":           {"c"},
+			},
+			wantLog: []string{"Files of this package and the ones after it", "package=python3-urllib3", "maxFiles=3"},
+		},
+		{
+			name:    "over MaxFilesBytes",
+			cfg:     func(c *Config) { c.MaxFilesBytes = 3 },
+			files:   fstest.MapFS{info + "python3-urllib3.list": list("/ab", "/cd")},
+			want:    map[string][]string{"python3-urllib3:amd64": {"ab"}, "libjackson2-databind-java:amd64": nil},
+			wantLog: []string{"Files of this package and the ones after it", "maxFilesBytes=3"},
+		},
+		{
+			name:  "MaxFiles 0 turns Files off",
+			cfg:   func(c *Config) { c.MaxFiles = 0 },
+			files: fstest.MapFS{info + "python3-urllib3.list": list("/ab")},
+			want:  map[string][]string{"python3-urllib3:amd64": nil, "libjackson2-databind-java:amd64": nil},
+		},
+		{
+			name: "list is a directory",
+			files: fstest.MapFS{
+				info + "python3-urllib3.list/x": list("/ab"),
+			},
+			want: map[string][]string{"python3-urllib3:amd64": nil, "libjackson2-databind-java:amd64": nil},
+		},
+		{
+			name: "arch-qualified list preferred",
+			files: fstest.MapFS{
+				info + "python3-urllib3:amd64.list": list("/new"),
+				info + "python3-urllib3.list":       list("/old"),
+			},
+			want: map[string][]string{"python3-urllib3:amd64": {"new"}, "libjackson2-databind-java:amd64": nil},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := DefaultConfig()
+			if tt.cfg != nil {
+				tt.cfg(&cfg)
+			}
+			rec := &logRecorder{}
+			c, err := NewWithConfig(cfg, slog.New(rec))
+			if err != nil {
+				t.Fatal(err)
+			}
+			fsys := fstest.MapFS{statusFile: {Data: status("python3-urllib3", "libjackson2-databind-java")}}
+			for k, v := range tt.files {
+				fsys[k] = v
+			}
+			pkgs, err := c.Catalog(context.Background(), fsys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string][]string{"python3-urllib3:amd64": nil, "libjackson2-databind-java:amd64": nil}
+			for k, v := range tt.want {
+				want[k] = v
+			}
+			if diff := cmp.Diff(want, filesOf(pkgs)); diff != "" {
+				t.Errorf("Files (-want +got):\n%s", diff)
+			}
+			log := rec.all()
+			for _, w := range tt.wantLog {
+				if !strings.Contains(log, w) {
+					t.Errorf("log lacks %q:\n%s", w, log)
+				}
+			}
+			if len(tt.wantLog) == 0 && log != "" {
+				t.Errorf("unexpected log:\n%s", log)
+			}
+		})
+	}
+}
+
+func TestParseMD5Sums(t *testing.T) {
+	t.Parallel()
+	const h = "0123456789abcdef0123456789ABCDEF"
+	in := h + "  usr/lib/libz.so.1\n" + h + " */usr/bin/x\n" + h + "  ../etc/passwd\n" + h + " usr/one-space\n" +
+		"xyz  usr/short\n" + h + "  \n" + "Package: fake\n"
+	var pl pathList
+	b := budget{paths: 100, bytes: 1000}
+	r := New(nil).parseList([]byte(in), formatMD5, &pl, &b)
+	if diff := cmp.Diff([]string{"usr/lib/libz.so.1", "usr/bin/x"}, pl.take()); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if r.kept != 2 || r.dropped != 5 {
+		t.Errorf("kept %d dropped %d", r.kept, r.dropped)
+	}
+}
+
+func TestPathProblem(t *testing.T) {
+	t.Parallel()
+	for p, want := range map[string]string{
+		"usr/bin/x": "", "a": "", "a/b c/d\xff": "", "...": "", "a/..b/c": "",
+		"": "empty path", "a//b": "empty path element", "a/": "empty path element", "/a": "empty path element",
+		".": `"." element in path`, "a/./b": `"." element in path`, "..": `".." element in path`,
+		"a/../b": `".." element in path`, "a/..": `".." element in path`, "a\x00b": "NUL byte in path",
+		strings.Repeat("a", maxPath+1): "path longer than 4096 bytes",
+	} {
+		if got := pathProblem([]byte(p)); got != want {
+			t.Errorf("pathProblem(%q) = %q, want %q", p, got, want)
+		}
+	}
+}
+
+// Not parallel: AllocsPerRun.
+func TestPathListSharesOneString(t *testing.T) {
+	var pl pathList
+	if pl.take() != nil {
+		t.Error("empty list not nil")
+	}
+	pl.add([]byte("usr/a"))
+	pl.add([]byte("usr/bb"))
+	got := pl.take()
+	if diff := cmp.Diff([]string{"usr/a", "usr/bb"}, got); diff != "" {
+		t.Error(diff)
+	}
+	pl.add([]byte("c"))
+	if diff := cmp.Diff([]string{"c"}, pl.take()); diff != "" {
+		t.Error(diff)
+	}
+	if got[0] != "usr/a" || got[1] != "usr/bb" {
+		t.Errorf("reuse of the buffer changed earlier paths: %q", got)
+	}
+	allocs := testing.AllocsPerRun(100, func() {
+		for range 50 {
+			pl.add([]byte("usr/lib/python3/dist-packages/x"))
+		}
+		_ = pl.take()
+	})
+	if allocs > 2 {
+		t.Errorf("%v allocations for one package of 50 paths, want 2", allocs)
+	}
+}
