@@ -15,7 +15,7 @@ var vulnNow = time.Date(2024, 6, 15, 12, 0, 0, 0, time.UTC)
 
 func pkgRef(p inventory.Package) match.PackageRef {
 	return match.PackageRef{Name: p.Name, Version: p.Version, Type: p.Type, PURL: p.PURL,
-		SourceName: p.SourceName, SourceVersion: p.SourceVersion, Layer: p.Layer, Path: p.Path}
+		SourceName: p.SourceName, SourceVersion: p.SourceVersion, Layer: p.Layer, Path: p.Path, Locations: p.Locations}
 }
 
 // vulnResult is one result covering what the reports must show: several

@@ -193,6 +193,14 @@ func writeVulnRows(bw *bufio.Writer, res *match.Result, layerInfo []inventory.La
 		if p.Layer != "" {
 			head = append(head, style("layer "+layerCell(p.Layer, layers), styleDim))
 		}
+		if p.Path != "" && !osPackage(p.Type) {
+			// A language package: say which file brought it in.
+			where := "in /" + clean(p.Path)
+			if n := len(p.Locations); n > 1 {
+				where += fmt.Sprintf(" (+%d more)", n-1)
+			}
+			head = append(head, style(where, styleDim))
+		}
 		fmt.Fprintln(bw, strings.Join(head, " "))
 		for _, i := range idx {
 			r := &rows[i]
@@ -263,3 +271,7 @@ func summaryLine(s vulnSummary) string {
 		plural(s.packages, "package"), s.fixable, s.kev, s.suppressed)
 	return b.String()
 }
+
+// osPackage reports whether typ is an OS package type, whose path is the
+// package database rather than the file that brought the package in.
+func osPackage(typ string) bool { return typ == "deb" || typ == "apk" || typ == "rpm" }

@@ -19,6 +19,7 @@ import (
 	"github.com/vigil-sec/vigil/internal/match"
 	"github.com/vigil-sec/vigil/internal/report"
 	"github.com/vigil-sec/vigil/internal/sbom"
+	"github.com/vigil-sec/vigil/internal/inventory"
 	"github.com/vigil-sec/vigil/internal/sbom/sbomtest"
 	"github.com/vigil-sec/vigil/internal/testenv"
 )
@@ -749,4 +750,26 @@ func BenchmarkJUnit(b *testing.B) { benchVuln(b, report.JUnit) }
 
 func BenchmarkCycloneDXVulns(b *testing.B) {
 	benchVuln(b, func(w io.Writer, res *match.Result) error { return report.CycloneDXVulns(w, res, sbomOptions()) })
+}
+
+// TestVulnTableLanguagePackage: a language package's findings say which
+// file brought it in and how many other places hold it.
+func TestVulnTableLanguagePackage(t *testing.T) {
+	t.Parallel()
+	inv := sbomtest.Fixtures()["lang"]
+	var lodash inventory.Package
+	for _, p := range inv.Packages {
+		if p.Name == "lodash" {
+			lodash = p
+		}
+	}
+	res := &match.Result{Inventory: inv, Findings: []match.Finding{{ID: "CVE-2020-8203", Package: pkgRef(lodash),
+		Status: match.StatusFixed, FixedVersion: "4.17.19", Severity: match.SeverityHigh, Ecosystem: "npm"}}}
+	var b bytes.Buffer
+	if err := report.VulnTable(&b, res, report.VulnTableOptions{Width: 200, Now: vulnNow}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "lodash 4.17.15 (npm) layer #1 7b8c9d0e in /app/node_modules/lodash/package.json (+1 more)"; !strings.Contains(b.String(), want) {
+		t.Errorf("want %q in\n%s", want, b.String())
+	}
 }
