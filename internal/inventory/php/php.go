@@ -1,37 +1,170 @@
-// Package php catalogs PHP composer.lock and installed.json.
-//
-// STUB: the contract only (New, Name, Globs, Catalog); filled in by its owner.
 package php
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
+	"path"
+	"strings"
 
 	"github.com/vigil-sec/vigil/internal/inventory"
 )
 
-// Cataloger finds PHP composer.lock and installed.json.
+// Config bounds the work Catalog does on one file system.
+type Config struct {
+	// MaxFileSize caps the bytes read from one file; a larger file is
+	// logged and skipped. Real composer.lock files are 10 KiB to a few MiB
+	// (a Laravel or Symfony app with 150 packages is about 300 KiB).
+	MaxFileSize int64
+	// MaxEntries caps the packages of one file; more skips the file.
+	MaxEntries int
+	// MaxDepth caps JSON nesting (real files nest about 6 deep).
+	MaxDepth int
+	// MaxFiles caps the files read by one Catalog; the rest are logged and
+	// not read.
+	MaxFiles int
+}
+
+// DefaultConfig is the configuration New uses.
+func DefaultConfig() Config {
+	return Config{MaxFileSize: 64 << 20, MaxEntries: 100_000, MaxDepth: 64, MaxFiles: 10_000}
+}
+
+// Validate reports a configuration that cannot work.
+func (c Config) Validate() error {
+	switch {
+	case c.MaxFileSize <= 0:
+		return fmt.Errorf("php: MaxFileSize %d must be positive", c.MaxFileSize)
+	case c.MaxEntries <= 0:
+		return fmt.Errorf("php: MaxEntries %d must be positive", c.MaxEntries)
+	case c.MaxDepth < 8:
+		return fmt.Errorf("php: MaxDepth %d must be at least 8", c.MaxDepth)
+	case c.MaxFiles <= 0:
+		return fmt.Errorf("php: MaxFiles %d must be positive", c.MaxFiles)
+	}
+	return nil
+}
+
+// Globs of the files read: Composer's lock file, and the record of what
+// Composer installed into a vendor directory.
+const (
+	globLock      = "**/composer.lock"
+	globInstalled = "**/vendor/composer/installed.json"
+)
+
+// Cataloger finds the Composer packages of PHP applications. It implements
+// inventory.Cataloger and is safe for concurrent use.
 type Cataloger struct {
+	cfg Config
 	log *slog.Logger
 }
 
-// New returns the cataloger with default limits; log receives warnings
-// about malformed records (nil discards them).
+var _ inventory.Cataloger = (*Cataloger)(nil)
+
+// New returns a Cataloger with DefaultConfig; log receives warnings about
+// malformed files and entries (nil discards them).
 func New(log *slog.Logger) *Cataloger {
+	c, _ := NewWithConfig(DefaultConfig(), log)
+	return c
+}
+
+// NewWithConfig returns a Cataloger with cfg, or the error of cfg.Validate.
+func NewWithConfig(cfg Config, log *slog.Logger) (*Cataloger, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Cataloger{log: log}
+	return &Cataloger{cfg: cfg, log: log}, nil
 }
 
-// Name implements inventory.Cataloger.
+// Name is "php".
 func (c *Cataloger) Name() string { return "php" }
 
-// Globs implements inventory.Cataloger.
-func (c *Cataloger) Globs() []string { return nil }
+// Globs lists every file Catalog may read.
+func (c *Cataloger) Globs() []string { return []string{globLock, globInstalled} }
 
-// Catalog implements inventory.Cataloger.
+// Catalog lists the Composer packages of every composer.lock and
+// vendor/composer/installed.json in fsys, sorted. A malformed, oversized or
+// hostile file or entry is logged and skipped; Catalog fails only when ctx
+// ends or fsys itself fails.
 func (c *Cataloger) Catalog(ctx context.Context, fsys fs.FS) ([]inventory.Package, error) {
-	return nil, nil
+	files, truncated, err := findFiles(ctx, fsys, c.Globs(), c.cfg.MaxFiles)
+	if err != nil {
+		return nil, err
+	}
+	if truncated {
+		c.log.Warn("php: too many files, the rest not read", "max", c.cfg.MaxFiles)
+	}
+	var all []inventory.Package
+	for _, p := range files {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		b, err := readCapped(fsys, p, c.cfg.MaxFileSize)
+		if errors.Is(err, errTooLarge) {
+			c.log.Warn("php: skipped file", "path", p, "err", err)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if b == nil {
+			continue
+		}
+		parse := c.parseLock
+		if path.Base(p) == "installed.json" {
+			parse = c.parseInstalled
+		}
+		pkgs, bad, err := parse(b, p)
+		if err != nil {
+			c.log.Warn("php: skipped file", "path", p, "err", err)
+			continue
+		}
+		warnEntries(c.log, p, bad)
+		all = append(all, pkgs...)
+	}
+	inventory.SortPackages(all)
+	return all, nil
 }
+
+// maxWarnings is how many malformed entries of one file are logged one by
+// one; the rest are counted in one more warning.
+const maxWarnings = 10
+
+func warnEntries(log *slog.Logger, file string, bad []error) {
+	for i, e := range bad {
+		if i == maxWarnings {
+			log.Warn("php: more malformed entries skipped", "path", file, "count", len(bad)-maxWarnings)
+			return
+		}
+		log.Warn("php: skipped malformed entry", "path", file, "err", e)
+	}
+}
+
+// validName accepts "vendor/package": two non-empty parts of letters,
+// digits, '.', '_' and '-', at most 256 bytes in all. (Composer itself
+// wants lower case; older packages are not.)
+func validName(s string) bool {
+	v, p, ok := strings.Cut(s, "/")
+	return ok && len(s) <= 256 && validPart(v) && validPart(p)
+}
+
+func validPart(s string) bool {
+	return s != "" && s != "." && s != ".." && strings.Trim(s, nameChars) == ""
+}
+
+// validVersion accepts a release version as reported: it starts with a
+// digit and holds letters, digits, '.', '_', '-' and '+', at most 128 bytes.
+func validVersion(s string) bool {
+	return s != "" && len(s) <= 128 && s[0] >= '0' && s[0] <= '9' && strings.Trim(s, versionChars) == ""
+}
+
+const (
+	alnum        = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	nameChars    = alnum + "._-"
+	versionChars = alnum + "._-+"
+)
