@@ -135,11 +135,6 @@ func (w *walk) identify(where, base string, poms []*zip.File, mf *zip.File) ([]i
 	for _, c := range coords {
 		pkgs = append(pkgs, inventory.Package{Name: c.name(), Version: c.version, Type: inventory.TypeMaven, Path: where})
 	}
-	stem := base[:len(base)-len(archiveExt(base))]
-	fileArtifact, fileVersion := parseFileName(base)
-	if selfIndex(coords, stem, fileArtifact, fileVersion) >= 0 {
-		return pkgs, nil
-	}
 	var m manifest
 	if mf != nil {
 		b, err := w.readSmall(mf)
@@ -153,6 +148,18 @@ func (w *walk) identify(where, base string, poms []*zip.File, mf *zip.File) ([]i
 		}
 	}
 	c, ok := inferCoord(m, base)
+	if len(coords) > 0 {
+		fileArtifact, fileVersion := parseFileName(base)
+		var versions []string
+		for _, v := range []string{fileVersion, c.version} {
+			if v != "" && !slices.Contains(versions, v) {
+				versions = append(versions, v)
+			}
+		}
+		if selfIndex(coords, base[:len(base)-len(archiveExt(base))], fileArtifact, versions) >= 0 {
+			return pkgs, nil
+		}
+	}
 	if !ok {
 		return pkgs, nil
 	}

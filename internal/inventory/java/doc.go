@@ -34,15 +34,25 @@
 //
 // # The archive's own identity
 //
-// Among the pom.properties of an archive, its own is, in order: one whose
-// artifactId is the artifact of the file name (see below; the one with the
-// file name's version first); else one whose "artifactId-" starts the file
-// name and whose version is the file name's, the longest such (Debian's
-// wagon-http-shaded-3.5.3.jar" is wagon-http 3.5.3); else the only one,
-// unless the file name has a version that is not that one's ("myapp-1.0.jar"
-// holding only commons-codec 1.15 is not commons-codec). All pom.properties
-// are reported either way; the choice only decides whether the archive needs
-// an identity of its own.
+// Among the pom.properties of an archive, its own is, in order (artifacts
+// compared in lower case, '_' and '.' read as '-'; the archive's versions
+// are its file name's and the one its manifest gives, below):
+//
+//  1. one whose artifactId is the file name's artifact or whole stem
+//     ("commons-lang3.jar", "geronimo-annotation-1.3-spec.jar" for
+//     geronimo-annotation_1.3_spec), one with the archive's version first;
+//  2. else one with the archive's version whose "artifactId-" starts the
+//     file name, or whose artifactId is the file name's artifact but for
+//     digits, the longest such (Debian's "wagon-http-shaded-3.5.3.jar" is
+//     wagon-http 3.5.3, its "maven3-slf4j-provider.jar" of version 3.8.7 is
+//     maven-slf4j-provider);
+//  3. else the only one, unless the archive states a version that is not its
+//     ("myapp-1.0.jar" holding only commons-codec 1.15 is not commons-codec;
+//     Debian's guice.jar, Bundle-Version 4.2.3, holding only cglib 3.2.12 is
+//     not cglib).
+//
+// All pom.properties are reported either way; the choice only decides
+// whether the archive needs an identity of its own.
 //
 // An archive without its own pom.properties gets one inferred from its
 // manifest and file name, with Confidence inventory.ConfidenceLow, unless a
@@ -64,9 +74,11 @@
 //     ("org.apache.commons.text" for commons-text, "org.apache.logging.log4j.core"
 //     for log4j-core), and <prefix> has a dot. The plugin's third rule
 //     ("com.google.guava" for guava is the group itself) cannot be told from
-//     the first and is not applied. With no group, Name is the artifactId
-//     alone, without a colon: no group is invented (a colon-less Maven Name
-//     means "group unknown").
+//     the first and is not applied. A module name is a Java package, not a
+//     bundle name: only the second rule is applied to it ("com.google.guice"
+//     does not make guice's group com.google). With no group, Name is the
+//     artifactId alone, without a colon: no group is invented (a colon-less
+//     Maven Name means "group unknown").
 //
 // The file name is Maven's "<artifactId>-<version>[-<classifier>].<ext>": a
 // known classifier at the end (sources, javadoc, tests, shaded, all,

@@ -42,7 +42,7 @@ var classifiers = []string{
 //     "jsr305-0.1~+svn49" included); otherwise there is none.
 //
 // A name with no version gives the artifact alone ("commons-lang3.jar" is
-// commons-lang3 with version ""). A name that is only an extension gives "".
+// commons-lang3 with version "").
 func parseFileName(name string) (artifact, version string) {
 	name = path.Base(name)
 	stem := name[:len(name)-len(archiveExt(name))]

@@ -12,6 +12,9 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
 	"github.com/vigil-sec/vigil/internal/inventory"
 )
 
@@ -22,7 +25,7 @@ type entry struct {
 	store bool // stored uncompressed (Spring Boot's nested jars)
 }
 
-func file(name, body string) entry      { return entry{name: name, body: []byte(body)} }
+func file(name, body string) entry          { return entry{name: name, body: []byte(body)} }
 func nestedJar(name string, b []byte) entry { return entry{name: name, body: b} }
 func storedJar(name string, b []byte) entry { return entry{name: name, body: b, store: true} }
 
@@ -131,4 +134,10 @@ func (r *logRecorder) all() string {
 
 func contextWithCancel(t testing.TB) (context.Context, context.CancelFunc) {
 	return context.WithCancel(t.Context())
+}
+
+func sortPkgs() cmp.Option {
+	return cmpopts.SortSlices(func(a, b pkg) bool {
+		return a.Name+"\x00"+a.Version+"\x00"+a.Path < b.Name+"\x00"+b.Version+"\x00"+b.Path
+	})
 }

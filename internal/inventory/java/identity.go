@@ -2,6 +2,7 @@ package java
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -49,18 +50,23 @@ func pomCoord(props map[string]string, pathGroup, pathArtifact string) (coord, e
 }
 
 // validCoordPart reports whether s is a groupId or artifactId as Maven
-// allows them: letters, digits, '.', '_' and '-'.
+// allows them: letters, digits, '.', '_' and '-', with at least one letter
+// or digit ("..", a path element of a hostile entry name, is none).
 func validCoordPart(s string) bool {
 	if s == "" || len(s) > maxField {
 		return false
 	}
+	alnum := false
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !isDigit(c) && (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && c != '.' && c != '_' && c != '-' {
+		switch {
+		case isDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'):
+			alnum = true
+		case c != '.' && c != '_' && c != '-':
 			return false
 		}
 	}
-	return true
+	return alnum
 }
 
 // validVersion reports whether s can be a version: printable ASCII without
@@ -87,45 +93,76 @@ func clip(s string) string {
 
 // selfIndex picks, among the pom.properties of one archive (sorted), the
 // one that describes the archive itself rather than a library shaded into
-// it, given the archive's base name parsed by parseFileName; -1 for none:
+// it; -1 for none. stem is the archive's base name without its extension,
+// fileArtifact the artifact parseFileName finds in it, versions what the
+// archive says of its own version (the file name's, the manifest's; may be
+// empty). Artifacts are compared in lower case with '_' and '.' read as '-':
 //
-//  1. one whose artifactId is the file name's artifact (any case), the one
-//     with the file name's version first ("commons-lang3.jar",
-//     "jackson-databind-2.12.1.jar");
-//  2. else one whose "<artifactId>-" starts the file name and whose version is
-//     the file name's (the longest such artifactId): a classifier or a
-//     rename ("wagon-http-shaded-3.5.3.jar" is wagon-http 3.5.3);
-//  3. else the only pom.properties, unless the file name has a version and
-//     it is not that pom's ("plexus-utils2-3.4.2.jar" is plexus-utils 3.4.2;
-//     "myapp-1.0.jar" holding only commons-codec 1.15 is not commons-codec).
-func selfIndex(poms []coord, stem, fileArtifact, fileVersion string) int {
+//  1. one whose artifactId is the file name's artifact or stem
+//     ("commons-lang3.jar", "jackson-databind-2.12.1.jar",
+//     "geronimo-annotation-1.3-spec.jar" for geronimo-annotation_1.3_spec),
+//     one with a version of versions first;
+//  2. else one with a version of versions whose "<artifactId>-" starts the
+//     stem, or whose artifactId is the file name's artifact but for digits
+//     (the longest such): a classifier or a rename
+//     ("wagon-http-shaded-3.5.3.jar" is wagon-http 3.5.3, Debian's
+//     "maven3-slf4j-provider.jar" of version 3.8.7 is maven-slf4j-provider);
+//  3. else the only pom.properties, unless versions is not empty and does not
+//     hold its version ("myapp-1.0.jar" holding only commons-codec 1.15 is not
+//     commons-codec; Debian's guice.jar, Bundle-Version 4.2.3, holding only
+//     cglib 3.2.12 is not cglib).
+func selfIndex(poms []coord, stem, fileArtifact string, versions []string) int {
 	best := -1
+	stem, fileArtifact = normArtifact(stem), normArtifact(fileArtifact)
 	for i, p := range poms {
-		if !strings.EqualFold(p.artifact, fileArtifact) {
+		if a := normArtifact(p.artifact); a != fileArtifact && a != stem {
 			continue
 		}
-		if best < 0 || (p.version == fileVersion && poms[best].version != fileVersion) {
+		if best < 0 || (slices.Contains(versions, p.version) && !slices.Contains(versions, poms[best].version)) {
 			best = i
 		}
 	}
 	if best >= 0 {
 		return best
 	}
-	if fileVersion != "" {
-		for i, p := range poms {
-			if p.version == fileVersion && strings.HasPrefix(strings.ToLower(stem), strings.ToLower(p.artifact)+"-") &&
-				(best < 0 || len(p.artifact) > len(poms[best].artifact)) {
-				best = i
-			}
+	for i, p := range poms {
+		if !slices.Contains(versions, p.version) {
+			continue
 		}
-		if best >= 0 {
-			return best
+		a := normArtifact(p.artifact)
+		if (strings.HasPrefix(stem, a+"-") || withoutDigits(a) == withoutDigits(fileArtifact)) &&
+			(best < 0 || len(a) > len(poms[best].artifact)) {
+			best = i
 		}
 	}
-	if len(poms) == 1 && (fileVersion == "" || poms[0].version == fileVersion) {
+	if best >= 0 {
+		return best
+	}
+	if len(poms) == 1 && (len(versions) == 0 || slices.Contains(versions, poms[0].version)) {
 		return 0
 	}
 	return -1
+}
+
+func normArtifact(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '_' || r == '.':
+			return '-'
+		case r >= 'A' && r <= 'Z':
+			return r + 'a' - 'A'
+		}
+		return r
+	}, s)
+}
+
+func withoutDigits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // inferCoord guesses the identity of an archive that has no pom.properties
@@ -171,8 +208,10 @@ func firstValid(ok func(string) bool, vals ...string) string {
 
 // inferGroup guesses the groupId of artifact from a manifest: the
 // Implementation-Vendor-Id (which maven-archiver sets to the groupId), then
-// the group a Bundle-SymbolicName or an Automatic-Module-Name implies for
-// artifact (symbolicGroup); "" when none does.
+// the group a Bundle-SymbolicName, then an Automatic-Module-Name, implies
+// for artifact (symbolicGroup; a module name is the root Java package, not a
+// bundle name, so only its second rule is applied to it: "com.google.guice"
+// is no sign of the group com.google); "" when none does.
 func inferGroup(m manifest, artifact string) string {
 	if m == nil {
 		return ""
@@ -180,13 +219,11 @@ func inferGroup(m manifest, artifact string) string {
 	if g := strings.TrimSpace(m.get("Implementation-Vendor-Id")); validCoordPart(g) {
 		return g
 	}
-	for _, h := range []string{"Bundle-SymbolicName", "Automatic-Module-Name"} {
-		v, _, _ := strings.Cut(m.get(h), ";") // "org.foo.bar;singleton:=true"
-		if g := symbolicGroup(strings.TrimSpace(v), artifact); g != "" {
-			return g
-		}
+	bsn, _, _ := strings.Cut(m.get("Bundle-SymbolicName"), ";") // "org.foo.bar;singleton:=true"
+	if g := symbolicGroup(strings.TrimSpace(bsn), artifact, true); g != "" {
+		return g
 	}
-	return ""
+	return symbolicGroup(strings.TrimSpace(m.get("Automatic-Module-Name")), artifact, false)
 }
 
 // symbolicGroup inverts the Bundle-SymbolicName rules of the Maven bundle
@@ -204,7 +241,7 @@ func inferGroup(m manifest, artifact string) string {
 // The plugin's third rule (a group whose last segment is the artifact, such
 // as com.google.guava for guava, gives the group itself) cannot be told from
 // the first, and the first is the more common in jars without pom.properties.
-func symbolicGroup(name, artifact string) string {
+func symbolicGroup(name, artifact string, lastIsArtifact bool) string {
 	i := strings.LastIndexByte(name, '.')
 	if i <= 0 || i == len(name)-1 {
 		return ""
@@ -214,7 +251,10 @@ func symbolicGroup(name, artifact string) string {
 		return "" // "spring.core" names no group: groups are reverse domain names
 	}
 	if strings.EqualFold(last, artifact) {
-		return prefix
+		if lastIsArtifact {
+			return prefix
+		}
+		return ""
 	}
 	lastOfPrefix := prefix[strings.LastIndexByte(prefix, '.')+1:]
 	if head, ok := strings.CutSuffix(artifact, last); ok {

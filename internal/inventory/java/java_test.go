@@ -28,7 +28,7 @@ func TestCatalog(t *testing.T) {
 		want  []pkg
 	}{
 		{
-			name: "plain jar with its pom.properties",
+			name:  "plain jar with its pom.properties",
 			files: map[string][]byte{"usr/share/java/jackson-databind-2.12.1.jar": jackson},
 			want:  []pkg{{"com.fasterxml.jackson.core:jackson-databind", "2.12.1", "usr/share/java/jackson-databind-2.12.1.jar", ""}},
 		},
@@ -139,7 +139,7 @@ func TestCatalog(t *testing.T) {
 			want: []pkg{{"org.apache.commons:commons-lang3", "3.12.0", "usr/share/java/commons-lang3.jar", ""}},
 		},
 		{
-			name: "the same jar at two paths is two packages",
+			name:  "the same jar at two paths is two packages",
 			files: map[string][]byte{"a/jackson-databind-2.12.1.jar": jackson, "b/x.war": zipOf(t, nestedJar("WEB-INF/lib/j.jar", jackson))},
 			want: []pkg{
 				{"com.fasterxml.jackson.core:jackson-databind", "2.12.1", "a/jackson-databind-2.12.1.jar", ""},
@@ -147,7 +147,7 @@ func TestCatalog(t *testing.T) {
 			},
 		},
 		{
-			name: "other files are not read",
+			name:  "other files are not read",
 			files: map[string][]byte{"a/notes.txt": []byte("x"), "a/app.zip": jackson, "a/JACKSON.JAR": jackson},
 			want:  []pkg{},
 		},
