@@ -31,11 +31,19 @@ type Config struct {
 	MaxLine int
 	// MaxPackages caps the stanzas read.
 	MaxPackages int
+	// MaxFiles and MaxFilesBytes cap the paths, and their bytes, kept in
+	// Files over one Catalog; past either, the Files of the package being
+	// read and of those after it in the database are incomplete (logged).
+	// Either at 0 turns Files off. A large real image has 100,000-500,000
+	// paths of 60-70 bytes on average.
+	MaxFiles      int
+	MaxFilesBytes int
 }
 
 // DefaultConfig is the configuration New uses.
 func DefaultConfig() Config {
-	return Config{MaxFileSize: 512 << 20, MaxLine: 64 << 10, MaxPackages: 200_000}
+	return Config{MaxFileSize: 512 << 20, MaxLine: 64 << 10, MaxPackages: 200_000,
+		MaxFiles: 2_000_000, MaxFilesBytes: 256 << 20}
 }
 
 // Validate reports a configuration that cannot work.
@@ -47,6 +55,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("apk: MaxLine %d must be at least 256", c.MaxLine)
 	case c.MaxPackages <= 0:
 		return fmt.Errorf("apk: MaxPackages %d must be positive", c.MaxPackages)
+	case c.MaxFiles < 0 || c.MaxFilesBytes < 0:
+		return fmt.Errorf("apk: MaxFiles %d and MaxFilesBytes %d must not be negative", c.MaxFiles, c.MaxFilesBytes)
 	}
 	return nil
 }
@@ -135,6 +145,11 @@ type record struct {
 // separated by blank lines; see apk-package(5)) and returns its packages and
 // one error per malformed stanza. The error result is for what stops the
 // whole file: a read error, the size or stanza cap, ctx.
+//
+// Files are the paths of the package's R: lines joined to the folder of the
+// F: line before them. An R: line without a usable folder, or that is not a
+// file name, or makes a path that fails pathProblem, is dropped; dropped
+// lines and the run's caps (Config.MaxFiles, MaxFilesBytes) are logged here.
 func (c *Cataloger) parseInstalled(ctx context.Context, r io.Reader, file string) ([]inventory.Package, []error, error) {
 	lim := &io.LimitedReader{R: r, N: c.cfg.MaxFileSize + 1}
 	lr := lines.NewReader(lim, c.cfg.MaxLine)
@@ -144,6 +159,11 @@ func (c *Cataloger) parseInstalled(ctx context.Context, r io.Reader, file string
 		rec     record
 		started bool
 		n       int
+		files   fileState
+		b       = budget{paths: c.cfg.MaxFiles, bytes: c.cfg.MaxFilesBytes}
+		filesOn = c.cfg.MaxFiles > 0 && c.cfg.MaxFilesBytes > 0
+		// spentHere is set in the stanza where the budget ran out.
+		spentHere bool
 	)
 	flush := func() error {
 		if !started {
@@ -160,9 +180,19 @@ func (c *Cataloger) parseInstalled(ctx context.Context, r io.Reader, file string
 			}
 		}
 		p, err := rec.pkg(file)
+		if spentHere {
+			spentHere = false
+			c.log.Warn("apk: file lists over the cap of one scan: Files of this package and the ones after it in the database are incomplete",
+				"package", rec.name, "path", file, "line", rec.line, "maxFiles", c.cfg.MaxFiles, "maxFilesBytes", c.cfg.MaxFilesBytes)
+		}
 		if err != nil {
 			bad = append(bad, fmt.Errorf("%s:%d: %w", file, rec.line, err))
 			return nil
+		}
+		p.Files = files.pl.take()
+		if files.dropped > 0 {
+			c.log.Warn("apk: dropped invalid file lines", "package", p.Name, "path", file,
+				"count", files.dropped, "first", files.firstBad, "reason", files.why)
 		}
 		pkgs = append(pkgs, p)
 		return nil
@@ -193,6 +223,13 @@ func (c *Cataloger) parseInstalled(ctx context.Context, r io.Reader, file string
 		if !started {
 			started = true
 			rec = record{line: lr.N}
+			files.start()
+		}
+		if len(line) >= 2 && line[1] == ':' && (line[0] == 'F' || line[0] == 'R') {
+			if filesOn && !b.spent && !files.line(line[0], line, truncated, &b) {
+				spentHere = true
+			}
+			continue
 		}
 		rec.add(lr.N, line, truncated)
 	}
@@ -205,7 +242,7 @@ func (r *record) fail(format string, args ...any) {
 }
 
 // add takes one "K:value" line. Fields other than P, V, A, o and L are
-// ignored, so a truncated file list line (F, R) does not matter.
+// ignored (F and R lines are fileState's).
 func (r *record) add(n int, line []byte, truncated bool) {
 	if len(line) < 2 || line[1] != ':' {
 		r.fail("line %d: not a field: %q", n, clip(line, 40))

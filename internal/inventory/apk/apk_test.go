@@ -37,10 +37,14 @@ func TestCatalogFixture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	withFiles := func(p inventory.Package, files ...string) inventory.Package {
+		p.Files = files
+		return p
+	}
 	want := []inventory.Package{
 		apk("aarch-thing", "0.1-r0", "aarch64", "aarch-thing-src", "(MIT OR Apache-2.0) AND Unicode-DFS-2016"),
-		apk("musl", "1.2.5-r0", "x86_64", "musl", "MIT"),
-		apk("musl-utils", "1.2.5-r0", "x86_64", "musl", "MIT AND BSD-2-Clause AND GPL-2.0-or-later"),
+		withFiles(apk("musl", "1.2.5-r0", "x86_64", "musl", "MIT"), "lib/ld-musl-x86_64.so.1", "lib/libc.musl-x86_64.so.1"),
+		withFiles(apk("musl-utils", "1.2.5-r0", "x86_64", "musl", "MIT AND BSD-2-Clause AND GPL-2.0-or-later"), "usr/bin/getconf"),
 		apk("py3-foo_bar+baz", "2:1.0_git20240101-r3", "noarch", ""),
 	}
 	for _, tt := range []struct {
