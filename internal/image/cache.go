@@ -1,6 +1,7 @@
 package image
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -26,13 +27,21 @@ const maxIndexBytes = 256 << 20
 // cacheKey names a layer's result: the cache format, the verified digest,
 // what it is the digest of (the raw blob or the uncompressed tar: the same
 // bytes may be both when a layer is uncompressed, and one key must never
-// hold two meanings) and the keep patterns (sorted and deduplicated by the
-// caller).
-func cacheKey(digest string, raw bool, keep []string) string {
+// hold two meanings), the keep patterns and the markers (both sorted and
+// deduplicated by the caller). Without markers the key is the one of a
+// walk before markers existed, whose entries mean the same.
+func cacheKey(digest string, raw bool, keep []string, markers [][]byte) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "vigil layer cache\x00v%d\x00%s\x00%s", cacheVersion, digestKind(raw), digest)
 	for _, k := range keep {
 		fmt.Fprintf(h, "\x00%s", k)
+	}
+	if len(markers) > 0 {
+		// Hex: a marker may hold any byte, a pattern cannot hold "\x01".
+		fmt.Fprint(h, "\x01markers")
+		for _, m := range markers {
+			fmt.Fprintf(h, "\x00%x", m)
+		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -45,6 +54,7 @@ type cacheIndex struct {
 	Of        string   `json:"of"`     // what Digest is the digest of: "blob" or "diff"
 	DiffID    string   `json:"diffID"` // verified digest of the uncompressed tar
 	Keep      []string `json:"keep"`
+	Markers   [][]byte `json:"markers,omitempty"` // base64, as Config.Markers sorted
 	Entries   []*entry `json:"entries"`
 	Whiteouts []string `json:"whiteouts,omitempty"`
 	Opaques   []string `json:"opaques,omitempty"`
@@ -57,8 +67,8 @@ func digestKind(raw bool) string {
 	return "diff"
 }
 
-func writeIndex(dir, digest string, raw bool, keep []string, d *layerData) error {
-	ix := cacheIndex{Version: cacheVersion, Digest: digest, Of: digestKind(raw), DiffID: d.diffID, Keep: keep}
+func writeIndex(dir, digest string, raw bool, keep []string, markers [][]byte, d *layerData) error {
+	ix := cacheIndex{Version: cacheVersion, Digest: digest, Of: digestKind(raw), DiffID: d.diffID, Keep: keep, Markers: markers}
 	for _, p := range slices.Sorted(mapKeys(d.entries)) {
 		ix.Entries = append(ix.Entries, d.entries[p])
 	}
@@ -81,7 +91,7 @@ func writeIndex(dir, digest string, raw bool, keep []string, d *layerData) error
 
 // loadCached reads a layer's cached result. A missing entry is
 // fs.ErrNotExist; anything else wrong is another error (corrupt entry).
-func loadCached(dir, digest string, raw bool, keep []string) (*layerData, error) {
+func loadCached(dir, digest string, raw bool, keep []string, markers [][]byte) (*layerData, error) {
 	if _, err := os.Stat(dir); err != nil {
 		return nil, err
 	}
@@ -97,8 +107,9 @@ func loadCached(dir, digest string, raw bool, keep []string) (*layerData, error)
 	if err := json.NewDecoder(io.LimitReader(f, maxIndexBytes)).Decode(&ix); err != nil {
 		return nil, fmt.Errorf("index: %w", err)
 	}
-	if ix.Version != cacheVersion || ix.Digest != digest || ix.Of != digestKind(raw) || !slices.Equal(ix.Keep, keep) {
-		return nil, errors.New("index is for another version, digest or keep list")
+	if ix.Version != cacheVersion || ix.Digest != digest || ix.Of != digestKind(raw) || !slices.Equal(ix.Keep, keep) ||
+		!slices.EqualFunc(ix.Markers, markers, bytes.Equal) {
+		return nil, errors.New("index is for another version, digest, keep list or marker list")
 	}
 	if !validSHA256(ix.DiffID) || !raw && ix.DiffID != digest {
 		return nil, errors.New("index has no valid diff ID")
@@ -111,6 +122,9 @@ func loadCached(dir, digest string, raw bool, keep []string) (*layerData, error)
 		}
 		if e.Link != "" && (e.Kind != kindFile || e.Blob != "") {
 			return nil, errors.New("invalid hardlink entry in index")
+		}
+		if e.Content && (e.Blob == "" || len(markers) == 0) {
+			return nil, errors.New("invalid content-kept entry in index")
 		}
 		if e.Blob != "" {
 			if !validBlob(e.Blob) || e.Kind != kindFile {

@@ -23,10 +23,12 @@ type tent struct {
 	typ  byte
 	body string
 	link string
+	mode int64 // 0: 0o644 for files, 0o755 for directories
 }
 
 func file(name, body string) tent { return tent{name: name, typ: tar.TypeReg, body: body} }
 func dir(name string) tent        { return tent{name: name, typ: tar.TypeDir} }
+func exe(name, body string) tent  { return tent{name: name, typ: tar.TypeReg, body: body, mode: 0o755} }
 func symlink(name, target string) tent {
 	return tent{name: name, typ: tar.TypeSymlink, link: target}
 }
@@ -45,6 +47,9 @@ func mkTar(t testing.TB, ents ...tent) []byte {
 		}
 		if e.typ == tar.TypeDir {
 			h.Mode = 0o755
+		}
+		if e.mode != 0 {
+			h.Mode = e.mode
 		}
 		if err := tw.WriteHeader(h); err != nil {
 			t.Fatal(err)

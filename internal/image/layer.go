@@ -52,6 +52,7 @@ type layerWalk struct {
 	verifyRaw bool   // id is the digest of the raw blob
 	dir       string // where kept contents go
 	data      *layerData
+	search    *markerSearch // nil: no Config.Markers
 
 	kept      int64
 	keptBytes int64 // content written to dir, replaced files included
@@ -256,6 +257,9 @@ func (w *layerWalk) entry(hdr *tar.Header, tr *tar.Reader) error {
 		if w.m.keep(p) {
 			return w.keepFile(p, hdr, tr)
 		}
+		if kept, err := w.keepByContent(p, hdr, tr); kept || err != nil {
+			return err
+		}
 		if w.m.relevant(p) {
 			return w.record(&entry{Path: p, Kind: kindFile, Mode: uint32(hdr.Mode) & 0o7777, Size: hdr.Size, MTime: hdr.ModTime.Unix()})
 		}
@@ -292,7 +296,7 @@ func (w *layerWalk) entry(hdr *tar.Header, tr *tar.Reader) error {
 func (w *layerWalk) whiteout(p, base, name string) error {
 	dir := path.Dir(p)
 	if base == ".wh..wh..opq" {
-		if dir == "." || w.m.relevant(dir) {
+		if dir == "." || w.search != nil || w.m.relevant(dir) {
 			w.data.opaques[dir] = struct{}{}
 			return w.count(name)
 		}
@@ -310,7 +314,8 @@ func (w *layerWalk) whiteout(p, base, name string) error {
 	if dir != "." {
 		t = dir + "/" + target
 	}
-	if w.m.relevant(t) {
+	// With Markers, any path may hold a kept executable of a lower layer.
+	if w.search != nil || w.m.relevant(t) {
 		w.data.whiteouts[t] = struct{}{}
 		return w.count(name)
 	}
@@ -385,11 +390,12 @@ func (w *layerWalk) hardlink(p string, hdr *tar.Header) error {
 	if escapes || len(hdr.Linkname) > maxPath {
 		return w.refuse(hdr.Name, "hardlink target outside the root", fmt.Errorf("target %q", hdr.Linkname))
 	}
-	keep := w.m.keep(p)
+	target := w.data.entries[t]
+	// A link to an executable kept by its content is kept too: same content.
+	keep := w.m.keep(p) || target != nil && target.Content
 	if !keep && !w.m.relevant(p) {
 		return nil
 	}
-	target := w.data.entries[t]
 	switch {
 	case keep && (target == nil || target.Kind == kindDir || target.Kind == kindFile && target.Blob == ""):
 		// The content is elsewhere (an unkept file, a lower layer): record
@@ -403,7 +409,7 @@ func (w *layerWalk) hardlink(p string, hdr *tar.Header) error {
 	e := *target
 	e.Path = p
 	if !keep {
-		e.Blob = ""
+		e.Blob, e.Content = "", false
 	}
 	return w.record(&e)
 }

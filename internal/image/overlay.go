@@ -35,6 +35,9 @@ type entry struct {
 	// did not keep (or that lies in a lower layer): its content is unknown,
 	// and reading or stating it fails with ErrNotKept.
 	Link string `json:"h,omitempty"`
+	// Content is set on a file kept because its content holds one of
+	// Config.Markers, not because a keep pattern named it.
+	Content bool `json:"c,omitempty"`
 
 	dir string // the layer directory holding Blob
 }

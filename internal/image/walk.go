@@ -48,7 +48,10 @@ type Config struct {
 	// whose content starts with an executable magic (ELF, Mach-O, PE) and
 	// contains one of these byte strings is kept as if a keep pattern named
 	// it (Go binaries, cargo-auditable binaries: see
-	// inventory.ContentCataloger). Empty keeps no file by content.
+	// inventory.ContentCataloger). Empty keeps no file by content. Such a
+	// file over MaxFileBytes, or past MaxKeptBytes, is skipped with a
+	// warning instead of refusing the layer: no one asked for it by name.
+	// At most 64 markers of 1 to 256 bytes.
 	Markers [][]byte
 }
 
@@ -108,6 +111,15 @@ func (c Config) Validate() error {
 	}
 	if c.Parallel < 0 {
 		errs = append(errs, fmt.Errorf("Parallel must not be negative, got %d", c.Parallel))
+	}
+	if len(c.Markers) > maxMarkers {
+		errs = append(errs, fmt.Errorf("at most %d Markers, got %d", maxMarkers, len(c.Markers)))
+	}
+	for _, m := range c.Markers {
+		if len(m) == 0 || len(m) > maxMarkerLen {
+			errs = append(errs, fmt.Errorf("a marker must be 1 to %d bytes, got %d", maxMarkerLen, len(m)))
+			break
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("image walk config: %w", err)
@@ -205,6 +217,7 @@ func Walk(ctx context.Context, img *Image, keep []string, cfg Config, obs Observ
 		return nil, fmt.Errorf("walk %s: image has no layers", img.Name)
 	}
 	keep = slices.Compact(slices.Sorted(slices.Values(keep)))
+	cfg.Markers = normMarkers(cfg.Markers)
 	w := &walker{cfg: cfg, obs: obs, keep: keep, m: newMatcher(keep)}
 	for _, d := range []string{w.layersDir(), filepath.Join(cfg.CacheDir, "tmp")} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
@@ -344,10 +357,10 @@ func (w *walker) layer(ctx context.Context, i int, l Layer) (*layerData, error) 
 		}
 		return nil, &LayerError{Layer: id, Reason: "cannot verify layer", Err: err}
 	}
-	final := filepath.Join(w.layersDir(), cacheKey(digest, raw, w.keep))
+	final := filepath.Join(w.layersDir(), cacheKey(digest, raw, w.keep, w.cfg.Markers))
 	replace := w.cfg.NoCache
 	if !w.cfg.NoCache {
-		d, err := loadCached(final, digest, raw, w.keep)
+		d, err := loadCached(final, digest, raw, w.keep, w.cfg.Markers)
 		if err == nil {
 			w.obs.Progress(ProgressEvent{Layer: i, Digest: l.Digest, Total: l.Size, Cached: true, Final: true})
 			return d, nil
@@ -365,13 +378,16 @@ func (w *walker) layer(ctx context.Context, i int, l Layer) (*layerData, error) 
 		return nil, fmt.Errorf("walk layer %s: %w", digest, err)
 	}
 	lw := &layerWalk{cfg: &w.cfg, obs: w.obs, m: w.m, index: i, layer: l, id: digest, verifyRaw: raw, dir: dir, data: newLayerData()}
+	if len(w.cfg.Markers) > 0 {
+		lw.search = newMarkerSearch(w.cfg.Markers)
+	}
 	d, err := lw.run(ctx)
 	if err != nil {
 		_ = os.RemoveAll(dir) // now, not when the other layers are done
 		return nil, err
 	}
 	d.index()
-	if err := writeIndex(dir, digest, raw, w.keep, d); err != nil {
+	if err := writeIndex(dir, digest, raw, w.keep, w.cfg.Markers, d); err != nil {
 		return nil, fmt.Errorf("cache layer %s: %w", digest, err)
 	}
 	trash := filepath.Join(w.tmp, fmt.Sprintf("old-%d", w.trashN.Add(1)))
