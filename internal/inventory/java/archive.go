@@ -206,7 +206,7 @@ func (w *walk) readSmall(f *zip.File) ([]byte, error) {
 	if err := w.checkDeclared(f, w.cfg.MaxMetaSize); err != nil {
 		return nil, err
 	}
-	return w.inflate(f, w.cfg.MaxMetaSize)
+	return w.inflate(f)
 }
 
 // open returns a nested archive as a ReaderAt: the stored bytes in place
@@ -227,7 +227,7 @@ func (w *walk) open(ra io.ReaderAt, size int64, f *zip.File, limit int64) (io.Re
 	if err := w.checkDeclared(f, limit); err != nil {
 		return nil, 0, err
 	}
-	b, err := w.inflate(f, limit)
+	b, err := w.inflate(f)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -246,24 +246,35 @@ func (w *walk) checkDeclared(f *zip.File, limit int64) error {
 	return nil
 }
 
-// inflate reads the entry f, stopping at limit bytes. archive/zip itself
-// fails an entry that inflates to more than its declared size, or whose
-// checksum does not match.
-func (w *walk) inflate(f *zip.File, limit int64) ([]byte, error) {
+// inflate reads the entry f (whose declared size checkDeclared passed). The
+// buffer is allocated at once, at the declared size but no more than deflate
+// can expand the compressed bytes to (1032:1), so a lying header costs no
+// memory. archive/zip itself fails an entry that inflates to more than its
+// declared size, and checks the CRC at the end, which the extra read reaches.
+func (w *walk) inflate(f *zip.File) ([]byte, error) {
 	rc, err := f.Open()
 	if err != nil {
 		return nil, fmt.Errorf("open entry: %w", err)
 	}
 	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, limit+1))
-	w.bytes += int64(len(b))
-	switch {
-	case int64(len(b)) > limit:
-		return nil, fmt.Errorf("inflates to more than %d bytes", limit)
-	case err != nil:
+	n, most := f.UncompressedSize64, f.CompressedSize64
+	if f.Method != zip.Store {
+		most = most*1032 + 64
+	}
+	if n > most {
+		return nil, fmt.Errorf("declares %d bytes from %d compressed", n, f.CompressedSize64)
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(rc, b); err != nil {
 		return nil, fmt.Errorf("inflate: %w", err)
-	case w.bytes > w.cfg.MaxTotalBytes:
-		return nil, fmt.Errorf("%w: more than %d bytes inflated", errBudget, w.cfg.MaxTotalBytes)
+	}
+	w.bytes += int64(n)
+	var one [1]byte
+	if _, err := io.ReadFull(rc, one[:]); err != io.EOF { //nolint:errorlint // ReadFull returns io.EOF bare
+		if err == nil {
+			err = errors.New("more bytes than declared")
+		}
+		return nil, fmt.Errorf("inflate: %w", err)
 	}
 	return b, nil
 }
