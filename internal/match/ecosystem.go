@@ -209,3 +209,32 @@ func comparatorFor(typ, rangeType string) (version.Comparator, bool) {
 	}
 	return nil, false
 }
+
+// comparators hands out comparatorFor's comparators wrapped in
+// version.Cached, one per (type, range type), for one Match: each distinct
+// version string is parsed once. Not safe for concurrent use.
+type comparators struct {
+	m map[[2]string]version.Comparator
+}
+
+func newComparators() *comparators {
+	return &comparators{m: map[[2]string]version.Comparator{}}
+}
+
+func (cs *comparators) get(typ, rangeType string) (version.Comparator, bool) {
+	if rangeType == "" {
+		rangeType = "ECOSYSTEM"
+	}
+	k := [2]string{typ, rangeType}
+	if c, ok := cs.m[k]; ok {
+		return c, c != nil
+	}
+	c, ok := comparatorFor(typ, rangeType)
+	if ok {
+		c = version.Cached(c)
+	} else {
+		c = nil
+	}
+	cs.m[k] = c
+	return c, ok
+}

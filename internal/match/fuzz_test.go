@@ -82,7 +82,7 @@ func FuzzEvalRange(f *testing.F) {
 		}
 		for _, typ := range []string{"deb", "apk", "rpm"} {
 			af := &vulndb.Affected{Ranges: []vulndb.Range{{Type: "ECOSYSTEM", Events: rawEvents}}, Versions: parts[1:]}
-			_, _ = evalAffected(typ, parts[0], af)
+			_, _ = evalAffected(newComparators(), typ, parts[0], af)
 		}
 	})
 }

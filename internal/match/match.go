@@ -147,6 +147,7 @@ func Match(ctx context.Context, src Source, inv *inventory.Inventory, opts Optio
 		kevs:     map[string]kevHit{},
 		cvss:     map[string]cvssResult{},
 		skipped:  map[string]int{},
+		cmps:     newComparators(),
 		examples: map[string]string{},
 	}
 	// Packages that are the same for findings (type, name, version, path:
@@ -242,6 +243,7 @@ type matcher struct {
 	kevs     map[string]kevHit
 	cvss     map[string]cvssResult
 	skipped  map[string]int
+	cmps     *comparators // cached comparators of this Match
 	examples map[string]string
 }
 
@@ -350,7 +352,7 @@ func (m *matcher) evalTargetUncached(t target, p *inventory.Package) ([]*partial
 		m.skip("no version comparator for "+t.typ, p)
 		return nil, nil
 	}
-	if c, ok := version.For(t.typ); ok {
+	if c, ok := m.cmps.get(t.typ, "ECOSYSTEM"); ok {
 		if _, err := c.Compare(t.version, t.version); err != nil {
 			m.log.Debug("installed version not comparable", "ecosystem", t.eco, "package", t.name, "err", err)
 			return nil, nil
@@ -380,7 +382,7 @@ func (m *matcher) evalTargetUncached(t target, p *inventory.Package) ([]*partial
 		case vulndb.StatusEndOfLife:
 			hits = append(hits, hit{key: e.Advisory, af: af, status: StatusEndOfLife, verdict: ": end of life"})
 		case vulndb.StatusAffected, "":
-			v, err := evalAffected(t.typ, t.version, af)
+			v, err := evalAffected(m.cmps, t.typ, t.version, af)
 			if err != nil {
 				m.log.Debug("advisory entry skipped", "advisory", e.Advisory, "ecosystem", t.eco, "package", t.name, "err", err)
 				continue
@@ -421,9 +423,9 @@ func (m *matcher) evalTargetUncached(t target, p *inventory.Package) ([]*partial
 			vetoes[a.Source+"\x00"+id] = true
 		}
 	}
-	cmpr, _ := version.For(t.typ)
+	cmpr, _ := m.cmps.get(t.typ, "ECOSYSTEM")
 	if cmpr == nil {
-		cmpr, _ = comparatorFor(t.typ, "SEMVER")
+		cmpr, _ = m.cmps.get(t.typ, "SEMVER")
 	}
 	byID := map[string]*partial{}
 	var parts []*partial

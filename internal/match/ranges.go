@@ -25,7 +25,7 @@ type verdict struct {
 // string or, for deb, apk and rpm, by comparator equality. An entry with
 // neither ranges nor versions affects every version. An error names a
 // version the comparator refuses; the caller skips the entry.
-func evalAffected(typ, v string, af *vulndb.Affected) (verdict, error) {
+func evalAffected(cs *comparators, typ, v string, af *vulndb.Affected) (verdict, error) {
 	if len(af.Ranges) == 0 && len(af.Versions) == 0 {
 		return verdict{affected: true, why: "every version (no ranges given)"}, nil
 	}
@@ -35,7 +35,7 @@ func evalAffected(typ, v string, af *vulndb.Affected) (verdict, error) {
 		if r.Type == "GIT" {
 			continue
 		}
-		c, ok := comparatorFor(typ, r.Type)
+		c, ok := cs.get(typ, r.Type)
 		if !ok {
 			continue
 		}
@@ -61,7 +61,7 @@ func evalAffected(typ, v string, af *vulndb.Affected) (verdict, error) {
 	if out.affected {
 		return out, nil
 	}
-	c, ok := version.For(typ)
+	c, ok := cs.get(typ, "ECOSYSTEM")
 	for _, lv := range af.Versions {
 		if lv == v {
 			return verdict{affected: true, why: "listed as affected"}, nil

@@ -117,7 +117,7 @@ func TestEvalAffected(t *testing.T) {
 			if _, ok := version.For("semver"); ok && tc.typ == "npm" {
 				t.Skip("internal/version has a semver comparator now")
 			}
-			v, err := evalAffected(tc.typ, tc.v, &tc.af)
+			v, err := evalAffected(newComparators(), tc.typ, tc.v, &tc.af)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -12,16 +12,19 @@ import (
 	"testing"
 
 	"github.com/vigil-sec/vigil/internal/inventory"
+	"github.com/vigil-sec/vigil/internal/pkgname"
 	"github.com/vigil-sec/vigil/internal/testenv"
 	"github.com/vigil-sec/vigil/internal/version"
 	"github.com/vigil-sec/vigil/internal/vulndb"
 	"github.com/vigil-sec/vigil/internal/vulndb/alpine"
 	"github.com/vigil-sec/vigil/internal/vulndb/debian"
 	"github.com/vigil-sec/vigil/internal/vulndb/kev"
+	"github.com/vigil-sec/vigil/internal/vulndb/osv"
 )
 
 // realDB builds a database in a temporary directory from the shared
-// Debian DSA list, every Alpine secdb JSON file and the KEV catalogue,
+// Debian DSA list, every Alpine secdb JSON file, the OSV sets (Go, PyPA,
+// RustSec, the GitHub advisories) and the KEV catalogue,
 // through the real importers and store, and opens it.
 func realDB(tb testing.TB) *vulndb.DB {
 	tb.Helper()
@@ -61,6 +64,34 @@ func realDB(tb testing.TB) *vulndb.DB {
 			total += n
 		}
 		if err := w.SetSource(vulndb.SourceInfo{Name: "alpine-secdb", Format: "alpine-secdb", Records: total}); err != nil {
+			return err
+		}
+		// OSV: the Go vulnerability database, PyPA (YAML), RustSec and the
+		// GitHub advisories (npm, Maven, NuGet, PyPI, crates.io, Go).
+		for _, tgz := range []struct{ source, file string }{
+			{"golang-vulndb", "golang-vulndb/golang-vulndb-osv.tar.gz"},
+			{"pypa", "pypa-advisory-database/pypa-advisory-database-vulns.tar.gz"},
+			{"rustsec", "rustsec-advisory-db/rustsec-advisory-db-osv.tar.gz"},
+		} {
+			f, err := os.Open(filepath.Join(data, tgz.file))
+			if err != nil {
+				return err
+			}
+			n := 0
+			err = osv.ImportTarGz(ctx, f, tgz.file, func(a *vulndb.Advisory) error { n++; return w.Put(tgz.source, a) }, problem)
+			f.Close()
+			if err != nil {
+				return err
+			}
+			if err := w.SetSource(vulndb.SourceInfo{Name: tgz.source, Format: "osv", Records: n}); err != nil {
+				return err
+			}
+		}
+		ng := 0
+		if err := osv.ImportDir(ctx, os.DirFS(filepath.Join(data, "github-advisory-database")), func(a *vulndb.Advisory) error { ng++; return w.Put("ghsa", a) }, problem); err != nil {
+			return err
+		}
+		if err := w.SetSource(vulndb.SourceInfo{Name: "ghsa", Format: "osv", Records: ng}); err != nil {
 			return err
 		}
 		f, err := os.Open(filepath.Join(data, "cisa-kev/known_exploited_vulnerabilities.json"))
@@ -134,6 +165,56 @@ func TestRealData(t *testing.T) {
 	}
 }
 
+// TestRealDataLanguage matches language packages at versions the shared
+// records name against the real OSV sets: the expected IDs were read from
+// the records (ranges noted beside each); the fixed versions give nothing.
+func TestRealDataLanguage(t *testing.T) {
+	t.Parallel()
+	db := realDB(t)
+	lang := func(typ, name, version string) inventory.Package {
+		return inventory.Package{Type: typ, Name: name, Version: version, Path: "x"}
+	}
+	got, err := Match(context.Background(), db, &inventory.Inventory{Packages: []inventory.Package{
+		lang("npm", "lodash", "4.17.15"),                                       // GHSA-p6mc-m468-83gw < 4.17.19; GHSA-35jh-r3h4-6jhm < 4.17.21
+		lang("npm", "lodash", "4.17.21"),                                       // fixed
+		lang("npm", "minimist", "1.2.0"),                                       // GHSA-xvch-5gv4-984h >= 1.0.0 < 1.2.6
+		lang("npm", "minimist", "1.2.6"),                                       // fixed
+		lang("maven", "com.fasterxml.jackson.core:jackson-databind", "2.12.1"), // GHSA-57j2 < 2.12.6.1 (and 2.13.0-2.13.2.1); GHSA-rgv9 < 2.13.4
+		lang("maven", "com.fasterxml.jackson.core:jackson-databind", "2.13.4"),
+		lang("nuget", "newtonsoft.json", "12.0.3"), // GHSA-5crp-9r3c-p9vr < 13.0.1, name compared case-insensitively
+		lang("pypi", "Requests", "2.30.0"),         // GHSA-j8r2-6x86-q33q / PYSEC-2023-74 >= 2.3.0 < 2.31.0
+		lang("pypi", "requests", "2.31.0"),
+		lang("cargo", "time", "0.1.43"), // RUSTSEC-2020-0071 / GHSA-wcg3-cvx6-7396 < 0.2.23
+	}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byPkg := map[string][]string{}
+	for _, f := range got {
+		k := f.Package.Name + "@" + f.Package.Version
+		byPkg[k] = append(byPkg[k], strings.Join(append([]string{f.ID}, f.Aliases...), " "))
+	}
+	for k, want := range map[string][]string{
+		"lodash@4.17.15": {"GHSA-p6mc-m468-83gw", "GHSA-35jh-r3h4-6jhm"},
+		"minimist@1.2.0": {"GHSA-xvch-5gv4-984h"},
+		"com.fasterxml.jackson.core:jackson-databind@2.12.1": {"GHSA-57j2-w4cx-62h2", "GHSA-rgv9-q543-rqg4"},
+		"newtonsoft.json@12.0.3":                             {"GHSA-5crp-9r3c-p9vr"},
+		"Requests@2.30.0":                                    {"GHSA-j8r2-6x86-q33q"},
+		"time@0.1.43":                                        {"RUSTSEC-2020-0071"},
+	} {
+		for _, id := range want {
+			if !slices.ContainsFunc(byPkg[k], func(s string) bool { return strings.Contains(s, id) }) {
+				t.Errorf("%s: no finding with %s in %v", k, id, byPkg[k])
+			}
+		}
+	}
+	for _, k := range []string{"lodash@4.17.21", "minimist@1.2.6", "com.fasterxml.jackson.core:jackson-databind@2.13.4", "requests@2.31.0"} {
+		if len(byPkg[k]) > 0 {
+			t.Errorf("%s (fixed): findings %v", k, byPkg[k])
+		}
+	}
+}
+
 // realPackages draws n packages of release eco from the database's own
 // index: every source package the advisories name, in name order, with
 // several binaries each when there are fewer than n. behind says how many
@@ -182,6 +263,13 @@ func realPackages(tb testing.TB, db *vulndb.DB, eco, typ string, n, behind int) 
 		if len(fs) > 0 {
 			ver = fs[max(0, len(fs)-1-behind)]
 		}
+		if _, lang := pkgname.Ecosystem(typ); lang {
+			if typ == inventory.TypeGolang {
+				ver = "v" + ver
+			}
+			pkgs = append(pkgs, inventory.Package{Name: src, Version: ver, Type: typ, Path: fmt.Sprintf("lock%d", i/len(names))})
+			continue
+		}
 		pkgs = append(pkgs, inventory.Package{Name: fmt.Sprintf("%s-bin%d", src, i/len(names)), Version: ver,
 			SourceName: src, SourceVersion: ver, Type: typ, Path: "db"})
 	}
@@ -203,6 +291,8 @@ func BenchmarkMatchRealDB(b *testing.B) {
 	}{
 		{"debian11", bullseye, "Debian:11", "deb"},
 		{"alpine320", alpine20, "Alpine:v3.20", "apk"},
+		{"go", nil, "Go", "golang"},
+		{"pypi", nil, "PyPI", "pypi"},
 	} {
 		for _, behind := range []int{0, 1, 3} {
 			b.Run(fmt.Sprintf("%s/behind%d", tc.name, behind), func(b *testing.B) {
