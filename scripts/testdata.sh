@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 export VIGIL_TESTDATA=${VIGIL_TESTDATA:-/var/cache/vigil-testdata}
 mkdir -p "$VIGIL_TESTDATA"
 
-for part in testdata-debian.sh testdata-rpm.sh testdata-azurelinux.sh testdata-schemas.sh; do
+for part in testdata-debian.sh testdata-rpm.sh testdata-azurelinux.sh testdata-schemas.sh testdata-langdeps.sh; do
 	if [ -f "$part" ]; then
 		start=$(date +%s)
 		echo "testdata: $part" >&2
