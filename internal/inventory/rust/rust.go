@@ -1,40 +1,224 @@
-// Package rust catalogs Rust Cargo.lock and cargo-auditable binaries.
-//
-// STUB: the contract only (New, Name, Globs, Catalog); filled in by its owner.
 package rust
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 
 	"github.com/vigil-sec/vigil/internal/inventory"
 )
 
-// Cataloger finds Rust Cargo.lock and cargo-auditable binaries.
+// lockGlob names the lock files Catalog reads.
+const lockGlob = "**/Cargo.lock"
+
+// Marker is the name of the section cargo-auditable adds to a binary.
+const Marker = ".dep-v0"
+
+// Config bounds the work Catalog does on one file system.
+type Config struct {
+	// MaxLockSize caps one Cargo.lock; a larger one is skipped with a
+	// warning. Big workspaces have lock files of about 1 MB.
+	MaxLockSize int64
+	// MaxPackages caps the packages of one lock file or one binary; past it
+	// the file is skipped with a warning. Big workspaces lock ~1,500.
+	MaxPackages int
+	// MaxFileSize caps the size of an executable examined; a larger one is
+	// skipped with a warning.
+	MaxFileSize int64
+	// MaxBinaries caps the executables examined in one file system; the
+	// rest are skipped with one warning.
+	MaxBinaries int
+	// MaxAuditCompressed caps the .dep-v0 section (zlib-compressed JSON);
+	// real ones are a few KiB.
+	MaxAuditCompressed int64
+	// MaxAuditData caps the decompressed audit data; past it the binary is
+	// skipped with a warning (rust-audit-info's default limit is 8 MiB).
+	MaxAuditData int64
+}
+
+// DefaultConfig is the configuration New uses.
+func DefaultConfig() Config {
+	return Config{
+		MaxLockSize:        16 << 20,
+		MaxPackages:        50_000,
+		MaxFileSize:        512 << 20,
+		MaxBinaries:        100_000,
+		MaxAuditCompressed: 8 << 20,
+		MaxAuditData:       8 << 20,
+	}
+}
+
+// Validate reports a configuration that cannot work.
+func (c Config) Validate() error {
+	switch {
+	case c.MaxLockSize <= 0:
+		return fmt.Errorf("rust: MaxLockSize %d must be positive", c.MaxLockSize)
+	case c.MaxPackages <= 0:
+		return fmt.Errorf("rust: MaxPackages %d must be positive", c.MaxPackages)
+	case c.MaxFileSize <= 0:
+		return fmt.Errorf("rust: MaxFileSize %d must be positive", c.MaxFileSize)
+	case c.MaxBinaries <= 0:
+		return fmt.Errorf("rust: MaxBinaries %d must be positive", c.MaxBinaries)
+	case c.MaxAuditCompressed <= 0:
+		return fmt.Errorf("rust: MaxAuditCompressed %d must be positive", c.MaxAuditCompressed)
+	case c.MaxAuditData <= 0:
+		return fmt.Errorf("rust: MaxAuditData %d must be positive", c.MaxAuditData)
+	}
+	return nil
+}
+
+// Cataloger lists the crates of Cargo.lock files and of binaries built with
+// cargo-auditable. It implements inventory.ContentCataloger and is safe for
+// concurrent use.
 type Cataloger struct {
+	cfg Config
 	log *slog.Logger
 }
 
-// New returns the cataloger with default limits; log receives warnings
-// about malformed records (nil discards them).
+var _ inventory.ContentCataloger = (*Cataloger)(nil)
+
+// New returns a Cataloger with DefaultConfig. log receives a warning per
+// file or entry skipped; nil discards them.
 func New(log *slog.Logger) *Cataloger {
+	c, _ := NewWithConfig(DefaultConfig(), log)
+	return c
+}
+
+// NewWithConfig returns a Cataloger with cfg, or the error of cfg.Validate.
+func NewWithConfig(cfg Config, log *slog.Logger) (*Cataloger, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Cataloger{log: log}
+	return &Cataloger{cfg: cfg, log: log}, nil
 }
 
-// Name implements inventory.Cataloger.
+// Name is "rust".
 func (c *Cataloger) Name() string { return "rust" }
 
-// Globs implements inventory.Cataloger.
-func (c *Cataloger) Globs() []string { return nil }
+// Globs names the lock files: every Cargo.lock.
+func (c *Cataloger) Globs() []string { return []string{lockGlob} }
 
-// Catalog implements inventory.Cataloger.
+// Markers is the name of cargo-auditable's section, which the section
+// name table of every such binary holds.
+func (c *Cataloger) Markers() [][]byte { return [][]byte{[]byte(Marker)} }
+
+// Catalog walks fsys, reading every Cargo.lock and every executable with a
+// .dep-v0 section, and returns their crates, sorted. A malformed, oversized
+// or hostile file is logged and skipped; Catalog fails only when a
+// directory of fsys cannot be read and when ctx ends.
 func (c *Cataloger) Catalog(ctx context.Context, fsys fs.FS) ([]inventory.Package, error) {
-	return nil, nil
+	var pkgs []inventory.Package
+	bins := 0
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p != "." && inventory.Absent(err) {
+				return nil // removed while walking
+			}
+			return fmt.Errorf("walk %s: %w", p, err)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			c.log.Warn("rust: skipped file", "path", p, "err", err)
+			return nil
+		}
+		switch {
+		case inventory.MatchGlob(lockGlob, p):
+			pkgs = append(pkgs, c.readLockFile(fsys, p, info.Size())...)
+		case info.Mode().Perm()&0o111 != 0:
+			if bins++; bins > c.cfg.MaxBinaries {
+				if bins == c.cfg.MaxBinaries+1 {
+					c.log.Warn("rust: too many executables, rest skipped", "limit", c.cfg.MaxBinaries, "path", p)
+				}
+				return nil
+			}
+			pkgs = append(pkgs, c.readBinaryFile(fsys, p, info.Size())...)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	inventory.SortPackages(pkgs)
+	return pkgs, nil
 }
 
-// Markers implements inventory.ContentCataloger.
-func (c *Cataloger) Markers() [][]byte { return nil }
+// readLockFile reads the Cargo.lock at p.
+func (c *Cataloger) readLockFile(fsys fs.FS, p string, size int64) []inventory.Package {
+	if size > c.cfg.MaxLockSize {
+		c.log.Warn("rust: skipped Cargo.lock", "path", p, "err", fmt.Errorf("%d bytes, more than the limit of %d", size, c.cfg.MaxLockSize))
+		return nil
+	}
+	f, err := fsys.Open(p)
+	if err != nil {
+		c.log.Warn("rust: skipped Cargo.lock", "path", p, "err", err)
+		return nil
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, c.cfg.MaxLockSize+1))
+	if err == nil && int64(len(data)) > c.cfg.MaxLockSize {
+		err = fmt.Errorf("more than the limit of %d bytes", c.cfg.MaxLockSize)
+	}
+	if err != nil {
+		c.log.Warn("rust: skipped Cargo.lock", "path", p, "err", err)
+		return nil
+	}
+	pkgs, bad, err := c.parseLock(data, p)
+	if err != nil {
+		c.log.Warn("rust: skipped Cargo.lock", "path", p, "err", err)
+		return nil
+	}
+	if len(bad) > 0 {
+		c.log.Warn("rust: skipped malformed packages", "path", p, "count", len(bad), "first", bad[0])
+	}
+	return pkgs
+}
+
+// readBinaryFile reads the audit data of the executable at p.
+func (c *Cataloger) readBinaryFile(fsys fs.FS, p string, size int64) []inventory.Package {
+	if size > c.cfg.MaxFileSize {
+		c.log.Warn("rust: skipped executable", "path", p, "err", fmt.Errorf("%d bytes, more than the limit of %d", size, c.cfg.MaxFileSize))
+		return nil
+	}
+	f, err := fsys.Open(p)
+	if err != nil {
+		c.log.Warn("rust: skipped executable", "path", p, "err", err)
+		return nil
+	}
+	defer f.Close()
+	var ra io.ReaderAt
+	if fra, ok := f.(io.ReaderAt); ok {
+		ra = io.NewSectionReader(fra, 0, size)
+	} else {
+		data, err := io.ReadAll(io.LimitReader(f, c.cfg.MaxFileSize+1))
+		if err == nil && int64(len(data)) > c.cfg.MaxFileSize {
+			err = fmt.Errorf("more than the limit of %d bytes", c.cfg.MaxFileSize)
+		}
+		if err != nil {
+			c.log.Warn("rust: skipped executable", "path", p, "err", err)
+			return nil
+		}
+		ra = bytesReaderAt(data)
+	}
+	pkgs, bad, err := c.readBinary(ra, p)
+	switch {
+	case errors.Is(err, errNoAuditData):
+		c.log.Debug("rust: no audit data", "path", p)
+	case err != nil:
+		c.log.Warn("rust: skipped executable", "path", p, "err", err)
+	case len(bad) > 0:
+		c.log.Warn("rust: skipped malformed packages", "path", p, "count", len(bad), "first", bad[0])
+	}
+	return pkgs
+}
