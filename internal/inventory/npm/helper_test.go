@@ -3,6 +3,7 @@ package npm
 import (
 	"bytes"
 	"context"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path"
@@ -112,3 +113,5 @@ func newTestYAMLDecoder(in string) func() (int, bool) {
 		return count(&doc), true
 	}
 }
+
+func osDirFS(dir string) fs.FS { return os.DirFS(dir) }

@@ -162,7 +162,7 @@ func (c *Cataloger) Catalog(ctx context.Context, fsys fs.FS) ([]inventory.Packag
 			return nil, err
 		}
 		if i == c.cfg.MaxFiles {
-			c.log.Warn("npm: too many files, the rest not read", "max", c.cfg.MaxFiles, "first", p, "left", len(files)-i)
+			c.log.Warn("npm: too many files, the rest not read", "max", c.cfg.MaxFiles, "first", p)
 			break
 		}
 		if total >= c.cfg.MaxTotalBytes {
