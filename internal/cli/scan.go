@@ -168,6 +168,9 @@ func runScan(cmd *cobra.Command, g *globals, stdio IO, f scanFlags, inventoryOf 
 		if errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("%w (run 'vigil db update', or 'vigil db import PATH' offline)", err)
 		}
+		if errors.Is(err, vulndb.ErrSchema) {
+			return fmt.Errorf("%w (written by another vigil version: run 'vigil db update', or 'vigil db import PATH' offline, to rebuild it)", err)
+		}
 		return err
 	}
 	defer db.Close()

@@ -26,6 +26,11 @@ func importPaths(ctx context.Context, st store, dbPath string, paths []string, o
 	opts := vulndb.BuildOptions{Drop: drop}
 	if _, err := os.Stat(dbPath); err == nil {
 		opts.Base = dbPath
+		if _, _, err := st.info(dbPath); errors.Is(err, vulndb.ErrSchema) {
+			// Written by another vigil: its other sources cannot be kept.
+			obs.log().Warn("current database has another schema: it is replaced by the imported sources only", "db", dbPath, "err", err)
+			opts.Base = ""
+		}
 	}
 	now := time.Now()
 	var sum Summary

@@ -2,6 +2,7 @@ package feed
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/vigil-sec/vigil/internal/testenv"
+	"github.com/vigil-sec/vigil/internal/vulndb"
 )
 
 func TestImportSharedQuick(t *testing.T) {
@@ -124,4 +126,30 @@ func BenchmarkImportGoVulnDB(b *testing.B) {
 		records += sum.Sources[0].Records
 	}
 	b.ReportMetric(float64(records)/b.Elapsed().Seconds(), "records/s")
+}
+
+// TestImportOverOtherSchema: a database written by another vigil version
+// (another schema) does not block an import: it is replaced by the
+// imported sources.
+func TestImportOverOtherSchema(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "vigil.db")
+	old, _ := json.Marshal(fakeDB{Meta: vulndb.Meta{Schema: vulndb.SchemaVersion - 1}, Sources: map[string]vulndb.SourceInfo{"old": {Name: "old"}}})
+	if err := os.WriteFile(db, old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	recs := filepath.Join(dir, "recs")
+	os.MkdirAll(recs, 0o755)
+	os.WriteFile(filepath.Join(recs, "GO-1.json"), []byte(`{"id": "GO-1"}`), 0o644)
+	if _, err := importPaths(context.Background(), fakeStore(), db, []string{recs}, Observer{}); err != nil {
+		t.Fatalf("import over a database of another schema: %v", err)
+	}
+	fdb, err := readFake(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := fdb.Sources["old"]; ok || fdb.Advisories["osv-recs"] == nil {
+		t.Errorf("sources after import: %v", fdb.Sources)
+	}
 }
