@@ -199,14 +199,14 @@ func TestOneBadFileLosesNothing(t *testing.T) {
 		"a/e-1.egg-info":           "\x7fELF\x02\x01\x01\x00\x00\x00\x00",                                  // binary
 		"a/poetry.lock":            "[[package]]\nname = \"x\"\nversion = \n",                              // bad TOML
 		"b/poetry.lock":            deep,                                                                   // deep nesting
-		"c/poetry.lock":            strings.Repeat("# big\n", 20_000),                                     // too large
+		"c/poetry.lock":            strings.Repeat("# big\n", 20_000),                                      // too large
 		"a/uv.lock":                "package = 3\n",                                                        // wrong type
 		"b/uv.lock":                "x = " + strings.Repeat("{a = ", 100) + "1" + strings.Repeat("}", 100), // deep
 		"a/Pipfile.lock":           `{"default": []}`,                                                      // wrong type
 		"b/Pipfile.lock":           `{"default": {"a": {"version": "==1"}` + "\x00",                        // truncated
 		"c/Pipfile.lock":           "{\"default\": " + strings.Repeat("[", 10_000),                         // deep
-		"a/requirements.txt":       strings.Repeat("x==1\n", 20_000),                                      // too large
-		"a/requirements/huge.txt":  strings.Repeat("x", 100<<10),                                             // too large, one line
+		"a/requirements.txt":       strings.Repeat("x==1\n", 20_000),                                       // too large
+		"a/requirements/huge.txt":  strings.Repeat("x", 100<<10),                                           // too large, one line
 		"a/requirements-nul.txt":   "\x00\x00==1\n",                                                        // a bad line only
 	}
 	files := imagetest.Files{
