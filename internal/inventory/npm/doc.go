@@ -29,7 +29,8 @@
 //
 // Only packages from a registry are reported: a locked version that is not
 // a plain SemVer (a git spec, tarball URL or "file:" path) is skipped and
-// logged at Debug level. A package is reported once per file (the same name
+// logged at Debug level (yarn records a git or tarball dependency under the
+// version of its package.json; such an entry is reported with it). A package is reported once per file (the same name
 // and version twice in one file is one package); one found in a lock file
 // and in node_modules is reported for each, and inventory.Catalog merges
 // them. Path is the file read; Layer and PURL are left to inventory.Catalog.
@@ -50,7 +51,9 @@
 // file. Catalog fails only when ctx ends or the file system fails.
 //
 // Not read, on purpose: the project's own package.json and its ranges
-// (only resolved versions identify a package), yarn PnP archives
+// (only resolved versions identify a package), pnpm's hidden
+// node_modules/.pnpm/lock.yaml (its packages are installed under
+// node_modules/.pnpm/*/node_modules, which is read), yarn PnP archives
 // (.yarn/cache/*.zip), bower.json, npm's cache (~/.npm/_cacache) and
 // bundled copies of packages inside JavaScript bundles.
 package npm
