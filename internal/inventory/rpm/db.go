@@ -46,7 +46,7 @@ func (f format) String() string {
 // readDB copies the database at p out of fsys, checks it and decodes it. The
 // returned sum identifies the database's bytes, so that one database reached
 // by two paths is reported once.
-func (c *Cataloger) readDB(ctx context.Context, fsys fs.FS, p string) ([]inventory.Package, [32]byte, error) {
+func (c *Cataloger) readDB(ctx context.Context, fsys fs.FS, p string) ([]rpmPackage, [32]byte, error) {
 	var sum [32]byte
 	if err := os.MkdirAll(c.cfg.TempDir, 0o700); err != nil {
 		return nil, sum, fmt.Errorf("rpm database %s: temp dir: %w", p, err)
@@ -79,14 +79,36 @@ func (c *Cataloger) readDB(ctx context.Context, fsys fs.FS, p string) ([]invento
 	if err != nil {
 		return nil, sum, fmt.Errorf("rpm database %s: %w", p, err)
 	}
+	return infos, sum, nil
+}
+
+// convert turns the decoded headers of the database at p into packages,
+// gpg-pubkey pseudo-packages left out, with Files within b. Dropped file
+// entries and a spent budget are logged.
+func (c *Cataloger) convert(infos []rpmPackage, p string, b *budget) []inventory.Package {
 	pkgs := make([]inventory.Package, 0, len(infos))
+	filesOn := c.cfg.MaxFiles > 0 && c.cfg.MaxFilesBytes > 0
+	var pl pathList
 	for _, r := range infos {
 		if r.Name == gpgPubkey {
 			continue
 		}
-		pkgs = append(pkgs, toPackage(r, p))
+		pkg := toPackage(r, p)
+		if filesOn && !b.spent {
+			var res fileResult
+			pkg.Files, res = files(r.Files, &pl, b)
+			if res.dropped > 0 {
+				c.log.Warn("rpm: dropped invalid file entries", "package", r.Name, "path", p,
+					"count", res.dropped, "first", res.firstBad, "reason", res.why)
+			}
+			if res.spent {
+				c.log.Warn("rpm: file lists over the cap of one scan: Files of this package and the ones after it in the database are incomplete",
+					"package", r.Name, "path", p, "maxFiles", c.cfg.MaxFiles, "maxFilesBytes", c.cfg.MaxFilesBytes)
+			}
+		}
+		pkgs = append(pkgs, pkg)
 	}
-	return pkgs, sum, nil
+	return pkgs
 }
 
 // copyCapped copies src from fsys to the new file dst, refusing more than
@@ -182,6 +204,7 @@ func listPackages(local string) ([]rpmPackage, error) {
 			SourceRPM: i.SourceRpm,
 			License:   i.License,
 			Epoch:     i.Epoch,
+			Files:     fileTags{BaseNames: i.BaseNames, DirIndexes: i.DirIndexes, DirNames: i.DirNames},
 		})
 	}
 	return out, nil

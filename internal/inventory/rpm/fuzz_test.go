@@ -2,8 +2,10 @@ package rpm
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -26,7 +28,7 @@ func FuzzManifest(f *testing.F) {
 		}
 		cfg := DefaultConfig(t.TempDir())
 		cfg.MaxPackages = 1000
-		c, err := NewWithConfig(cfg)
+		c, err := NewWithConfig(cfg, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,19 +63,50 @@ func FuzzRpmDB(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg := DefaultConfig(t.TempDir())
 		cfg.Timeout = 10 * time.Second
-		c, err := NewWithConfig(cfg)
+		c, err := NewWithConfig(cfg, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			_, _ = c.Catalog(context.Background(), fstest.MapFS{"var/lib/rpm/Packages": {Data: data}})
+			pkgs, _ := c.Catalog(context.Background(), fstest.MapFS{"var/lib/rpm/Packages": {Data: data}})
+			for _, p := range pkgs {
+				for _, f := range p.Files {
+					if why := pathProblem([]byte(f)); why != "" {
+						panic(fmt.Sprintf("%s: kept %q: %s", p.Name, f, why))
+					}
+				}
+			}
 		}()
 		select {
 		case <-done:
 		case <-time.After(30 * time.Second):
 			t.Fatalf("Catalog hung on %d bytes", len(data))
+		}
+	})
+}
+
+// FuzzFiles builds file tags from the input (folders, then base names, each
+// NUL-separated; index bytes) and checks what files keeps.
+func FuzzFiles(f *testing.F) {
+	f.Add("/usr/\x00/etc/\x00relative/", "a\x00b\x00../c\x00", []byte{0, 1, 2, 255})
+	f.Add("/\x00/x//", "\x00y\x00.", []byte{0, 0, 1})
+	f.Fuzz(func(t *testing.T, dirs, bases string, idx []byte) {
+		tags := fileTags{DirNames: strings.Split(dirs, "\x00"), BaseNames: strings.Split(bases, "\x00")}
+		for _, i := range idx {
+			tags.DirIndexes = append(tags.DirIndexes, int32(int8(i)))
+		}
+		var pl pathList
+		b := budget{paths: 20, bytes: 1000}
+		got, r := files(tags, &pl, &b)
+		if len(got)+r.dropped > len(tags.BaseNames) || len(got) > 20 {
+			t.Fatalf("%d kept, %d dropped of %d", len(got), r.dropped, len(tags.BaseNames))
+		}
+		for _, p := range got {
+			if why := pathProblem([]byte(p)); why != "" {
+				t.Fatalf("kept %q: %s", p, why)
+			}
 		}
 	})
 }

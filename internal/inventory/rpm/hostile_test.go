@@ -20,7 +20,7 @@ func catalogBytes(t testing.TB, b []byte, p string) error {
 	t.Helper()
 	cfg := DefaultConfig(t.TempDir())
 	cfg.Timeout = 20 * time.Second
-	c, err := NewWithConfig(cfg)
+	c, err := NewWithConfig(cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +238,7 @@ func TestLimits(t *testing.T) {
 			t.Parallel()
 			cfg := DefaultConfig(t.TempDir())
 			tc.edit(&cfg)
-			c, err := NewWithConfig(cfg)
+			c, err := NewWithConfig(cfg, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -248,7 +248,7 @@ func TestLimits(t *testing.T) {
 			}
 		})
 	}
-	if _, err := NewWithConfig(Config{}); err == nil {
+	if _, err := NewWithConfig(Config{}, nil); err == nil {
 		t.Error("empty Config validated")
 	}
 }

@@ -134,7 +134,7 @@ func TestManifestHostile(t *testing.T) {
 	}
 	cfg := DefaultConfig(t.TempDir())
 	cfg.MaxManifestSize = 100
-	c, _ := NewWithConfig(cfg)
+	c, _ := NewWithConfig(cfg, nil)
 	if _, err := c.Catalog(context.Background(), fstest.MapFS{manifest2: {Data: []byte(good + good)}}); err == nil ||
 		!strings.Contains(err.Error(), "limit") {
 		t.Errorf("size cap: got %v", err)

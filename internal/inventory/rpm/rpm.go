@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"path"
 	"strings"
 	"time"
@@ -26,6 +27,13 @@ type Config struct {
 	MaxPackages int
 	// Timeout bounds the decoding of one database.
 	Timeout time.Duration
+	// MaxFiles and MaxFilesBytes cap the paths, and their bytes, kept in
+	// Files over one Catalog; past either, the Files of the package being
+	// converted and of those after it are incomplete (logged). Either at 0
+	// turns Files off. A large real image has 100,000-500,000 paths of
+	// 60-70 bytes on average.
+	MaxFiles      int
+	MaxFilesBytes int
 }
 
 // DefaultConfig is the configuration New uses. The largest real databases
@@ -38,6 +46,8 @@ func DefaultConfig(tempDir string) Config {
 		MaxManifestSize: 64 << 20,
 		MaxPackages:     200_000,
 		Timeout:         2 * time.Minute,
+		MaxFiles:        2_000_000,
+		MaxFilesBytes:   256 << 20,
 	}
 }
 
@@ -55,6 +65,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("rpm: MaxPackages %d must be positive", c.MaxPackages)
 	case c.Timeout <= 0:
 		return fmt.Errorf("rpm: Timeout %v must be positive", c.Timeout)
+	case c.MaxFiles < 0 || c.MaxFilesBytes < 0:
+		return fmt.Errorf("rpm: MaxFiles %d and MaxFilesBytes %d must not be negative", c.MaxFiles, c.MaxFilesBytes)
 	}
 	return nil
 }
@@ -63,21 +75,27 @@ func (c Config) Validate() error {
 // implements inventory.Cataloger and is safe for concurrent use.
 type Cataloger struct {
 	cfg Config
+	log *slog.Logger
 }
 
 var _ inventory.Cataloger = (*Cataloger)(nil)
 
-// New returns a Cataloger with DefaultConfig(tempDir).
+// New returns a Cataloger with DefaultConfig(tempDir) that logs nothing.
 func New(tempDir string) *Cataloger {
-	return &Cataloger{cfg: DefaultConfig(tempDir)}
+	return &Cataloger{cfg: DefaultConfig(tempDir), log: slog.New(slog.DiscardHandler)}
 }
 
 // NewWithConfig returns a Cataloger with cfg, or the error of cfg.Validate.
-func NewWithConfig(cfg Config) (*Cataloger, error) {
+// log receives a warning per header whose file list had invalid entries and
+// when Files are incomplete; nil discards them.
+func NewWithConfig(cfg Config, log *slog.Logger) (*Cataloger, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Cataloger{cfg: cfg}, nil
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Cataloger{cfg: cfg, log: log}, nil
 }
 
 // Name is "rpm".
@@ -125,6 +143,7 @@ func (c *Cataloger) Catalog(ctx context.Context, fsys fs.FS) ([]inventory.Packag
 		errs  []error
 		seen  = map[[32]byte]bool{}
 		found bool
+		b     = budget{paths: c.cfg.MaxFiles, bytes: c.cfg.MaxFilesBytes}
 	)
 	for _, dir := range dbDirs {
 		for _, name := range dbFiles {
@@ -151,7 +170,7 @@ func (c *Cataloger) Catalog(ctx context.Context, fsys fs.FS) ([]inventory.Packag
 			}
 			if !seen[sum] {
 				seen[sum] = true
-				pkgs = append(pkgs, got...)
+				pkgs = append(pkgs, c.convert(got, p, &b)...)
 			}
 			break // one database per folder
 		}
@@ -183,6 +202,8 @@ type rpmPackage struct {
 	Name, Version, Release, Arch, SourceRPM, License string
 	// Epoch is nil when the header has no EPOCH tag.
 	Epoch *int
+	// Files are the header's file tags, empty for a manifest.
+	Files fileTags
 }
 
 // gpgPubkey is the name rpm gives to the public keys imported with

@@ -121,13 +121,14 @@ func TestRealRoots(t *testing.T) {
 			}
 			wantPkgs := []inventory.Package{
 				{Name: "epochy", Version: "2:5.2.15-3.azl3", Arch: "x86_64", SourceName: "epochy", SourceVersion: "2:5.2.15-3.azl3",
-					Licenses: []string{"GPL-2.0-or-later AND BSD-3-Clause"}, Type: "rpm", Path: tc.file},
+					Licenses: []string{"GPL-2.0-or-later AND BSD-3-Clause"}, Type: "rpm", Path: tc.file,
+					Files: []string{"usr/share/epochy/bin"}},
 				{Name: "epochy-libs", Version: "2:5.2.15-3.azl3", Arch: "x86_64", SourceName: "epochy", SourceVersion: "2:5.2.15-3.azl3",
-					Licenses: []string{"LGPL-2.1-or-later"}, Type: "rpm", Path: tc.file},
+					Licenses: []string{"LGPL-2.1-or-later"}, Type: "rpm", Path: tc.file, Files: []string{"usr/lib64/epochy/lib"}},
 				{Name: "hello-eval", Version: "1.2.3-4.azl3", Arch: "noarch", SourceName: "hello-eval", SourceVersion: "1.2.3-4.azl3",
-					Licenses: []string{"MIT"}, Type: "rpm", Path: tc.file},
+					Licenses: []string{"MIT"}, Type: "rpm", Path: tc.file, Files: []string{"usr/share/hello-eval/f"}},
 				{Name: "zero-epoch", Version: "0:0.9-1.cm2", Arch: "noarch", SourceName: "zero-epoch", SourceVersion: "0:0.9-1.cm2",
-					Licenses: []string{"Apache-2.0"}, Type: "rpm", Path: tc.file},
+					Licenses: []string{"Apache-2.0"}, Type: "rpm", Path: tc.file, Files: []string{"usr/share/zero-epoch/z"}},
 			}
 			if diff := cmp.Diff(wantPkgs, pkgs); diff != "" {
 				t.Errorf("packages (-want +got):\n%s", diff)
