@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/vigil-sec/vigil/internal/inventory"
@@ -367,6 +368,15 @@ type nameVersion struct{ name, version string }
 
 func (c *Cataloger) newResult(file string) *result {
 	return &result{cfg: &c.cfg, log: c.log, file: file}
+}
+
+// grow makes room for n more packages.
+func (r *result) grow(n int) {
+	n = min(n, r.cfg.MaxPackages)
+	r.pkgs = slices.Grow(r.pkgs, n)
+	if r.seen == nil {
+		r.seen = make(map[nameVersion]struct{}, n)
+	}
 }
 
 // errTooMany is returned by add past Config.MaxPackages.

@@ -83,6 +83,7 @@ func decodeJSON(b []byte, v any, r *result) error {
 // ("node_modules/a/node_modules/@s/b"), the name the part after the last
 // "node_modules/" unless the entry names itself (an alias).
 func (r *result) lockPackages(ctx context.Context, pkgs map[string]*lockEntry) error {
+	r.grow(len(pkgs))
 	for i, key := range slices.Sorted(maps.Keys(pkgs)) {
 		if i%1024 == 1023 {
 			if err := ctx.Err(); err != nil {
