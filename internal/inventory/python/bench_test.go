@@ -55,6 +55,9 @@ func (c countFS) Open(name string) (fs.File, error) {
 	return countFile{f, c.n}, nil
 }
 
+func (c countFS) ReadDir(name string) ([]fs.DirEntry, error) { return fs.ReadDir(c.FS, name) }
+func (c countFS) Stat(name string) (fs.FileInfo, error)      { return fs.Stat(c.FS, name) }
+
 type countFile struct {
 	fs.File
 	n *atomic.Int64

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"io"
+	"sync"
 )
 
 // readBuf is the read buffer of a lineReader: small, so that reading the
@@ -20,8 +21,31 @@ type lineReader struct {
 	long []byte // holds a line longer than the buffer
 }
 
-func newLineReader(r io.Reader, max int) *lineReader {
-	return &lineReader{r: bufio.NewReaderSize(r, readBuf), max: max}
+// newLineReader reads r through br (reset to read r; nil: a new one).
+func newLineReader(br *bufio.Reader, r io.Reader, max int) *lineReader {
+	if br == nil {
+		br = bufio.NewReaderSize(r, readBuf)
+	} else {
+		br.Reset(r)
+	}
+	return &lineReader{r: br, max: max}
+}
+
+// readers lends the read buffers of line readers, so that a Catalog over
+// thousands of metadata files does not allocate a buffer for each.
+type readers struct{ pool sync.Pool }
+
+func (p *readers) get() *bufio.Reader {
+	if br, ok := p.pool.Get().(*bufio.Reader); ok {
+		return br
+	}
+	return bufio.NewReaderSize(nil, readBuf)
+}
+
+// put returns br, which must no longer be used.
+func (p *readers) put(br *bufio.Reader) {
+	br.Reset(nil)
+	p.pool.Put(br)
 }
 
 // next returns the next line without "\n" or "\r\n", valid until the next

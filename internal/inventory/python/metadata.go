@@ -1,6 +1,7 @@
 package python
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"io"
@@ -33,9 +34,9 @@ type coreMetadata struct {
 // then truncated is set and the fields read so far are kept. Field names are
 // case-insensitive; the first of a repeated single-valued field wins. A
 // line longer than maxLine is skipped with its continuation lines.
-func parseMetadata(r io.Reader, max int64, maxLine int) (coreMetadata, error) {
+func parseMetadata(br *bufio.Reader, r io.Reader, max int64, maxLine int) (coreMetadata, error) {
 	lim := &io.LimitedReader{R: r, N: max}
-	lr := newLineReader(lim, maxLine)
+	lr := newLineReader(br, lim, maxLine)
 	var (
 		m    coreMetadata
 		last *string // the field being continued; nil: none wanted
@@ -75,27 +76,27 @@ func parseMetadata(r io.Reader, max int64, maxLine int) (coreMetadata, error) {
 			return m, nil // not a field: the body starts here
 		}
 		last = nil
-		v := string(bytes.TrimSpace(value))
+		val := func() string { return string(bytes.TrimSpace(value)) }
 		switch {
 		case fieldIs(name, "Name"):
 			if m.name == "" {
-				m.name, last = v, &m.name
+				m.name, last = val(), &m.name
 			}
 		case fieldIs(name, "Version"):
 			if m.version == "" {
-				m.version, last = v, &m.version
+				m.version, last = val(), &m.version
 			}
 		case fieldIs(name, "License"):
 			if m.licenseLines == 0 {
-				m.license, m.licenseLines, last = v, 1, &m.license
+				m.license, m.licenseLines, last = val(), 1, &m.license
 			}
 		case fieldIs(name, "License-Expression"):
 			if m.licenseExpr == "" {
-				m.licenseExpr, last = v, &m.licenseExpr
+				m.licenseExpr, last = val(), &m.licenseExpr
 			}
 		case fieldIs(name, "Classifier"):
-			if strings.HasPrefix(v, "License ::") && len(m.classifiers) < maxClassifiers {
-				m.classifiers = append(m.classifiers, v)
+			if v := bytes.TrimSpace(value); bytes.HasPrefix(v, []byte("License ::")) && len(m.classifiers) < maxClassifiers {
+				m.classifiers = append(m.classifiers, string(v))
 				last = &m.classifiers[len(m.classifiers)-1]
 			}
 		}
@@ -125,7 +126,9 @@ func validFieldName(b []byte) bool {
 
 // parseMetadataFile reads an installed distribution's core metadata file.
 func (c *Cataloger) parseMetadataFile(r io.Reader, file string, warn func(string, ...any)) ([]inventory.Package, error) {
-	m, err := parseMetadata(r, c.cfg.MaxHeaderBytes, c.cfg.MaxLine)
+	br := c.readers.get()
+	defer c.readers.put(br)
+	m, err := parseMetadata(br, r, c.cfg.MaxHeaderBytes, c.cfg.MaxLine)
 	if err != nil {
 		return nil, err
 	}

@@ -110,8 +110,9 @@ func (c Config) Validate() error {
 // egg-info) and those named by lock and pinned requirements files. It
 // implements inventory.Cataloger and is safe for concurrent use.
 type Cataloger struct {
-	cfg Config
-	log *slog.Logger
+	cfg     Config
+	log     *slog.Logger
+	readers readers
 }
 
 var _ inventory.Cataloger = (*Cataloger)(nil)

@@ -19,7 +19,9 @@ import (
 // that is not a requirement at all is a warning.
 func (c *Cataloger) parseRequirements(r io.Reader, file string, warn func(string, ...any)) ([]inventory.Package, error) {
 	lim := &io.LimitedReader{R: r, N: c.cfg.MaxRequirementsBytes + 1}
-	lr := newLineReader(lim, c.cfg.MaxLine)
+	br := c.readers.get()
+	defer c.readers.put(br)
+	lr := newLineReader(br, lim, c.cfg.MaxLine)
 	var (
 		pkgs    []inventory.Package
 		logical []byte // the line being joined from continuations
