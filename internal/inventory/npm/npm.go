@@ -150,22 +150,22 @@ var errSkip = errors.New("skipped")
 // and a malformed entry loses only itself. Catalog fails only when ctx ends
 // or fsys fails (an error other than "not there" from Stat, Open or Read).
 func (c *Cataloger) Catalog(ctx context.Context, fsys fs.FS) ([]inventory.Package, error) {
-	files, err := findFiles(ctx, fsys, c.cfg.MaxFiles)
+	files, truncated, err := inventory.Find(ctx, fsys, inventory.FindOptions{Globs: globs, Max: c.cfg.MaxFiles})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("npm: %w", err)
+	}
+	if truncated {
+		c.log.Warn("npm: too many files, the rest not read", "max", c.cfg.MaxFiles, "last", files[len(files)-1].Path)
 	}
 	var (
 		pkgs  []inventory.Package
 		total int64
 	)
-	for i, p := range files {
+	for i, f := range files {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if i == c.cfg.MaxFiles {
-			c.log.Warn("npm: too many files, the rest not read", "max", c.cfg.MaxFiles, "first", p)
-			break
-		}
+		p := f.Path
 		if total >= c.cfg.MaxTotalBytes {
 			c.log.Warn("npm: read limit reached, the rest not read", "maxBytes", c.cfg.MaxTotalBytes, "first", p, "left", len(files)-i)
 			break
@@ -297,57 +297,6 @@ func readAll(r io.Reader, size, limit int64) ([]byte, error) {
 			b = append(b, 0)[:len(b)]
 		}
 	}
-}
-
-// findFiles lists the regular files of fsys that match the globs, in lexical
-// order, at most max+1 of them (Catalog warns about the rest).
-//
-// A walk is the only way to find files under a "**/" glob in an fs.FS; on an
-// image view it is cheap, since the view holds only the files some
-// cataloger's globs keep, and nothing but the matching files is opened. It
-// does not follow symlinked directories. A directory that vanished or became
-// a file is absence; any other error is the file system failing.
-func findFiles(ctx context.Context, fsys fs.FS, max int) ([]string, error) {
-	var files []string
-	n := 0
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if inventory.Absent(err) {
-				if d != nil && d.IsDir() {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			return err
-		}
-		if n++; n%1024 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		if d.IsDir() || !wanted(p) {
-			return nil
-		}
-		if len(files) > max {
-			return fs.SkipAll
-		}
-		files = append(files, p)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("find npm files: %w", err)
-	}
-	return files, ctx.Err()
-}
-
-// wanted reports whether p matches one of the globs.
-func wanted(p string) bool {
-	for _, g := range globs {
-		if inventory.MatchGlob(g, p) {
-			return true
-		}
-	}
-	return false
 }
 
 // result collects the packages of one file, deduplicated by name and

@@ -311,3 +311,13 @@ func TestRealApp(t *testing.T) {
 		})
 	}
 }
+
+// wanted reports whether p matches one of the globs.
+func wanted(p string) bool {
+	for _, g := range globs {
+		if inventory.MatchGlob(g, p) {
+			return true
+		}
+	}
+	return false
+}
