@@ -119,3 +119,64 @@ func BenchmarkWalkCached(b *testing.B) {
 		_ = v.Close()
 	}
 }
+
+// execLayer is a gzip layer of 200 ELF-like executables of 64 KiB to 2 MiB
+// (1 MiB on average, 5 of them with a Go marker near their end) beside text
+// files, as a layer of binaries would look.
+var execLayer = sync.OnceValue(func() benchLayer {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var tb bytes.Buffer
+	tw := tar.NewWriter(&tb)
+	buf := make([]byte, 2<<20)
+	for i := range 200 {
+		body := buf[:64<<10+rng.IntN(2<<20-64<<10)]
+		// Machine-code-like bytes: compressible about 2-3x, like real text.
+		for j := range body {
+			body[j] = byte(rng.IntN(16)) * byte(1+rng.IntN(16))
+		}
+		copy(body, "\x7fELF")
+		if i%40 == 0 {
+			copy(body[len(body)-4096:], "\xff Go buildinf:")
+		}
+		_ = tw.WriteHeader(&tar.Header{Name: fmt.Sprintf("usr/bin/tool%d", i), Typeflag: tar.TypeReg, Size: int64(len(body)), Mode: 0o755})
+		_, _ = tw.Write(body)
+		_ = tw.WriteHeader(&tar.Header{Name: fmt.Sprintf("usr/share/doc/tool%d/README", i), Typeflag: tar.TypeReg, Size: 4096, Mode: 0o644})
+		_, _ = tw.Write(body[:4096])
+	}
+	_ = tw.Close()
+	var gb bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gb, gzip.BestSpeed)
+	_, _ = zw.Write(tb.Bytes())
+	_ = zw.Close()
+	return benchLayer{blob: gb.Bytes(), diffID: digestOf(tb.Bytes())}
+})
+
+// BenchmarkWalkMarkers walks execLayer with and without Markers (cache off):
+// the difference is the cost of searching and writing every executable.
+func BenchmarkWalkMarkers(b *testing.B) {
+	img, n := benchImg([]benchLayer{execLayer()})
+	b.Logf("layer: %.1f MB compressed", float64(n)/1e6)
+	for _, tc := range []struct {
+		name    string
+		markers [][]byte
+	}{{"none", nil}, {"go+rust", [][]byte{[]byte("\xff Go buildinf:"), []byte(".dep-v0")}}} {
+		b.Run(tc.name, func(b *testing.B) {
+			cfg := DefaultConfig()
+			cfg.CacheDir = b.TempDir()
+			cfg.NoCache = true
+			cfg.Markers = tc.markers
+			b.SetBytes(n)
+			b.ReportAllocs()
+			for b.Loop() {
+				v, err := Walk(b.Context(), img, testKeep, cfg, Observer{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if got := len(v.Touched(0)); tc.markers != nil && got != 5 {
+					b.Fatalf("kept %d files, want 5", got)
+				}
+				_ = v.Close()
+			}
+		})
+	}
+}

@@ -18,6 +18,12 @@ const (
 	// real executable fits (an ELF header alone is 52 or 64 bytes), and
 	// tiny files are the bulk of most layers.
 	minContentSize = 128
+	// contentMemory is the size up to which an executable is searched in
+	// memory and written to the cache only if it holds a marker; bigger
+	// ones are written while searched and removed if they hold none. Most
+	// executables and libraries are smaller; a buffer this size per
+	// layer walked is no more than the read-ahead.
+	contentMemory = 1 << 20
 	// maxMarkers and maxMarkerLen bound Config.Markers (Validate).
 	maxMarkers   = 64
 	maxMarkerLen = 256
@@ -152,11 +158,34 @@ func (w *layerWalk) keepByContent(p string, hdr *tar.Header, tr *tar.Reader) (bo
 	}
 	blob := "f" + strconv.Itoa(w.nblob)
 	name := filepath.Join(w.dir, blob)
+	var mem []byte
+	if hdr.Size <= contentMemory {
+		if w.mem == nil {
+			w.mem = make([]byte, contentMemory)
+		}
+		mem = w.mem[:hdr.Size]
+		copy(mem, head[:])
+		if _, err := io.ReadFull(tr, mem[len(head):]); err != nil {
+			return false, w.contentErr(hdr, err)
+		}
+		if !s.feed(mem[len(head):]) {
+			return false, nil
+		}
+	}
 	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return false, fmt.Errorf("layer %s: keep %s: %w", w.id, hdr.Name, err)
 	}
-	n, err := w.copySearch(f, hdr, tr, head[:])
+	var n int64
+	if mem != nil {
+		var k int
+		if k, err = f.Write(mem); err != nil {
+			err = fmt.Errorf("layer %s: keep %s: %w", w.id, hdr.Name, err)
+		}
+		n = int64(k)
+	} else {
+		n, err = w.copySearch(f, hdr, tr, head[:])
+	}
 	if cerr := f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("layer %s: keep %s: %w", w.id, hdr.Name, cerr)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io/fs"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -37,17 +38,19 @@ const elfMagic = "\x7fELF"
 
 func markerLayers(t testing.TB) (l0, l1 []byte, bodies map[string]string) {
 	bodies = map[string]string{
-		"usr/local/bin/mid":   fakeBin(elfMagic, 100<<10, goMarker, 50<<10),
-		// The walker reads 4 bytes, then chunks of up to 64 KiB (32 KiB
-		// from some decompressors): markers across those boundaries.
-		"opt/app/edge32":      fakeBin(elfMagic, 200<<10, rustMarker, 4+32<<10-3),
-		"opt/app/edge64":      fakeBin(elfMagic, 200<<10, goMarker, 4+64<<10-7),
+		"usr/local/bin/mid": fakeBin(elfMagic, 100<<10, goMarker, 50<<10),
+		// Over contentMemory, the walker reads 4 bytes, then chunks of up
+		// to 64 KiB (32 KiB from some decompressors): markers across
+		// those boundaries.
+		"opt/app/edge32":      fakeBin(elfMagic, contentMemory+100<<10, rustMarker, 4+32<<10-3),
+		"opt/app/edge64":      fakeBin(elfMagic, contentMemory+100<<10, goMarker, 4+64<<10-7),
 		"opt/app/edges":       fakeBin(elfMagic, 300<<10, goMarker, 96<<10-1, 128<<10-13, 160<<10-14),
 		"opt/app/end":         fakeBin(elfMagic, 70<<10, goMarker, 70<<10-len(goMarker)),
 		"opt/app/macho":       fakeBin("\xcf\xfa\xed\xfe", 4<<10, goMarker, 100),
 		"opt/app/fat":         fakeBin("\xca\xfe\xba\xbe", 4<<10, goMarker, 100),
 		"opt/app/pe.exe":      fakeBin("MZ", 4<<10, rustMarker, 3000),
 		"usr/bin/plain":       fakeBin(elfMagic, 100<<10, ""),
+		"usr/bin/bigplain":    fakeBin(elfMagic, contentMemory+1, ""),
 		"usr/lib/noexec":      fakeBin(elfMagic, 8<<10, goMarker, 1000),
 		"usr/bin/script":      fakeBin("#!/bin/sh\n", 8<<10, goMarker, 1000),
 		"usr/bin/tiny":        fakeBin(elfMagic, 64, goMarker, 20),
@@ -64,6 +67,7 @@ func markerLayers(t testing.TB) (l0, l1 []byte, bodies map[string]string) {
 		exe("opt/app/fat", bodies["opt/app/fat"]),
 		tent{name: "opt/app/pe.exe", typ: tar.TypeReg, body: bodies["opt/app/pe.exe"], mode: 0o700},
 		exe("usr/bin/plain", bodies["usr/bin/plain"]),
+		exe("usr/bin/bigplain", bodies["usr/bin/bigplain"]),
 		file("usr/lib/noexec", bodies["usr/lib/noexec"]),
 		exe("usr/bin/script", bodies["usr/bin/script"]),
 		exe("usr/bin/tiny", bodies["usr/bin/tiny"]),
@@ -134,7 +138,12 @@ func TestMarkersKeepExecutables(t *testing.T) {
 	if err != nil || fi.Mode().Perm() != 0o700 || fi.Size() != int64(len(bodies["opt/app/pe.exe"])) {
 		t.Errorf("stat pe.exe = %v, %v", fi, err)
 	}
-	for _, p := range []string{"usr/bin/plain", "usr/lib/noexec", "usr/bin/script", "usr/bin/tiny", "usr/bin/plainlink"} {
+	// The cache holds the kept contents and nothing else.
+	blobs, err := filepath.Glob(filepath.Join(cfg.CacheDir, "layers", "*", "f*"))
+	if err != nil || len(blobs) != len(kept0)-1 { // usr/bin/linked shares mid's
+		t.Errorf("%d contents in the cache, want %d (%v)", len(blobs), len(kept0)-1, err)
+	}
+	for _, p := range []string{"usr/bin/plain", "usr/bin/bigplain", "usr/lib/noexec", "usr/bin/script", "usr/bin/tiny", "usr/bin/plainlink"} {
 		if _, err := fs.Stat(v.FS(0), p); !errors.Is(err, fs.ErrNotExist) {
 			t.Errorf("stat %s: err = %v, want not exist", p, err)
 		}

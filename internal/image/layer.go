@@ -53,6 +53,7 @@ type layerWalk struct {
 	dir       string // where kept contents go
 	data      *layerData
 	search    *markerSearch // nil: no Config.Markers
+	mem       []byte        // contentMemory bytes, allocated on first use
 
 	kept      int64
 	keptBytes int64 // content written to dir, replaced files included
