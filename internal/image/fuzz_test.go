@@ -20,6 +20,8 @@ func FuzzWalkLayer(f *testing.F) {
 		file("etc/os-release", "ID=x\n"), symlink("usr/lib/os-release", "../../etc/os-release"),
 		file("var/lib/dpkg/.wh.status", ""), file("usr/share/doc/.wh..wh..opq", ""),
 		hardlink("usr/share/doc/a/copyright", "etc/os-release"), file("../x", "y"),
+		exe("usr/bin/app", fakeBin(elfMagic, 300, goMarker, 200)), hardlink("bin/app", "usr/bin/app"),
+		exe("usr/bin/sh", fakeBin(elfMagic, 300, "")), file("usr/bin/.wh.old", ""),
 	}
 	for i := range seed {
 		b := mkTar(f, seed[:i+1]...)
@@ -35,6 +37,7 @@ func FuzzWalkLayer(f *testing.F) {
 		cfg.CacheDir = t.TempDir()
 		cfg.MaxLayerBytes = 64 << 20
 		cfg.MaxEntries = 10_000
+		cfg.Markers = testMarkers
 		l := Layer{Digest: digestOf(data), Size: int64(len(data)), Open: func(context.Context) (io.ReadCloser, error) {
 			return io.NopCloser(bytes.NewReader(data)), nil
 		}}
