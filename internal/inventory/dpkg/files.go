@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 
 	"github.com/vigil-sec/vigil/internal/inventory"
 )
@@ -233,6 +234,9 @@ func (c *Cataloger) addFiles(ctx context.Context, fsys fs.FS, pkgs []inventory.P
 		if file == "" {
 			continue
 		}
+		// The list's size and line count bound its paths' bytes and count.
+		pl.buf = grow(pl.buf[:0], len(data))
+		pl.ends = grow(pl.ends[:0], bytes.Count(data, []byte("\n"))+1)
 		r := c.parseList(data, f, &pl, &b)
 		p.Files = pl.take()
 		if r.dropped > 0 {
@@ -250,6 +254,17 @@ func (c *Cataloger) addFiles(ctx context.Context, fsys fs.FS, pkgs []inventory.P
 		}
 	}
 	return nil
+}
+
+// grow returns s with room for n more elements, at least doubling its
+// capacity when it must allocate: the buffers reused across lists then
+// reach the largest list's size in a few steps, where append's 1.25x steps
+// for large slices would allocate some 5 times that size.
+func grow[T any](s []T, n int) []T {
+	if cap(s)-len(s) >= n {
+		return s
+	}
+	return slices.Grow(s, max(n, cap(s)))
 }
 
 // errNoList means the file list is not there (or not a regular file).
@@ -270,8 +285,11 @@ func (c *Cataloger) readList(fsys fs.FS, name string, buf []byte) ([]byte, error
 		return nil, err
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.Size() > c.cfg.MaxListSize {
-		return nil, fmt.Errorf("%w: %d bytes, over %d", errTooLarge, fi.Size(), c.cfg.MaxListSize)
+	if fi, err := f.Stat(); err == nil {
+		if fi.Size() > c.cfg.MaxListSize {
+			return nil, fmt.Errorf("%w: %d bytes, over %d", errTooLarge, fi.Size(), c.cfg.MaxListSize)
+		}
+		buf = grow(buf, int(fi.Size())+1)
 	}
 	lim := &io.LimitedReader{R: f, N: c.cfg.MaxListSize + 1}
 	for {

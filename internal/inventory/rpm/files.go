@@ -3,6 +3,7 @@ package rpm
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -118,6 +119,17 @@ func files(t fileTags, pl *pathList, b *budget) ([]string, fileResult) {
 		r.dropped = len(t.BaseNames)
 		return nil, r
 	}
+	// Grow the buffers once to what the tags need (bounded by what the
+	// budget allows) rather than in append's 1.25x steps.
+	need := 0
+	for i, base := range t.BaseNames {
+		need += len(base)
+		if idx := t.DirIndexes[i]; idx >= 0 && int(idx) < len(t.DirNames) {
+			need += len(t.DirNames[idx])
+		}
+	}
+	pl.buf = slices.Grow(pl.buf[:0], min(need, b.bytes, 64<<20))
+	pl.ends = slices.Grow(pl.ends[:0], min(len(t.BaseNames), b.paths))
 	for i, base := range t.BaseNames {
 		idx := t.DirIndexes[i]
 		if idx < 0 || int(idx) >= len(t.DirNames) {
