@@ -153,7 +153,8 @@ func (c *Cataloger) Globs() []string {
 // entry of a lock or requirements file is logged and skipped, the rest of the
 // file still read. Catalog fails only when ctx ends or fsys itself fails.
 func (c *Cataloger) Catalog(ctx context.Context, fsys fs.FS) ([]inventory.Package, error) {
-	files, truncated, err := findFiles(ctx, fsys, c.Globs(), c.cfg.MaxFiles)
+	// A directory named *.egg-info is no regular file: Find leaves it out.
+	files, truncated, err := inventory.Find(ctx, fsys, inventory.FindOptions{Globs: c.Globs(), Max: c.cfg.MaxFiles})
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +165,8 @@ func (c *Cataloger) Catalog(ctx context.Context, fsys fs.FS) ([]inventory.Packag
 		pkgs  []inventory.Package
 		total int64
 	)
-	for _, p := range files {
+	for _, f := range files {
+		p := f.Path
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -304,61 +306,4 @@ func dedup(pkgs []inventory.Package) []inventory.Package {
 		out = append(out, p)
 	}
 	return out
-}
-
-// findFiles lists the regular files of fsys that match one of globs, in
-// lexical order, at most max of them (more: truncated is true).
-//
-// Walking is the only way to find files under a "**/" glob in an fs.FS; on
-// an image view it is cheap, since the view holds only the files some
-// cataloger's globs keep. Symlinked directories are not followed
-// (fs.WalkDir); a matching symlink is read when it resolves to a regular
-// file, so a directory named *.egg-info is never read as a file. A directory
-// that vanished or became a file is absence; any other error is fsys failing.
-func findFiles(ctx context.Context, fsys fs.FS, globs []string, max int) (files []string, truncated bool, err error) {
-	n := 0
-	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if inventory.Absent(err) {
-				if d != nil && d.IsDir() {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			return err
-		}
-		if n++; n%1024 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		if d.IsDir() || !matchAny(globs, p) {
-			return nil
-		}
-		if !d.Type().IsRegular() {
-			ok, err := inventory.RegularFile(fsys, p)
-			if err != nil || !ok {
-				return err
-			}
-		}
-		if len(files) == max {
-			truncated = true
-			return fs.SkipAll
-		}
-		files = append(files, p)
-		return nil
-	})
-	if err != nil {
-		return nil, false, fmt.Errorf("find python files: %w", err)
-	}
-	return files, truncated, ctx.Err()
-}
-
-func matchAny(globs []string, p string) bool {
-	for _, g := range globs {
-		if inventory.MatchGlob(g, p) {
-			return true
-		}
-	}
-	return false
 }
