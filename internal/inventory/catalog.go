@@ -115,10 +115,19 @@ func Catalog(ctx context.Context, v Layered, cats []Cataloger, d *Distro, log *s
 // whoever owns the outer file.
 func markOwned(pkgs []Package) {
 	owner := map[string]string{}
+	own := func(f, purl string) {
+		if _, dup := owner[f]; !dup {
+			owner[f] = purl
+		}
+	}
 	for i := range pkgs {
 		for _, f := range pkgs[i].Files {
-			if _, dup := owner[f]; !dup {
-				owner[f] = pkgs[i].PURL
+			own(f, pkgs[i].PURL)
+			// A merged /usr: databases may record "lib/..." or "bin/..."
+			// for files the image holds under usr/ (through the lib ->
+			// usr/lib symlink), where a cataloger finds them.
+			if top, _, ok := strings.Cut(f, "/"); ok && usrMerged[top] {
+				own("usr/"+f, pkgs[i].PURL)
 			}
 		}
 		pkgs[i].Files = nil
@@ -137,6 +146,10 @@ func markOwned(pkgs []Package) {
 		}
 	}
 }
+
+// usrMerged are the top-level directories that a merged /usr turns into
+// symlinks into usr/.
+var usrMerged = map[string]bool{"bin": true, "sbin": true, "lib": true, "lib32": true, "lib64": true, "libx32": true}
 
 // mergeLanguage makes one package of the language packages found in
 // several places: same type, same name as the ecosystem compares names,

@@ -237,7 +237,7 @@ func TestCatalogOwnershipAndMerge(t *testing.T) {
 	t.Parallel()
 	egg := "usr/lib/python3/dist-packages/urllib3-1.26.5.egg-info/PKG-INFO"
 	jar := "usr/share/java/jackson-databind.jar"
-	base := fstest.MapFS{"var/lib/dpkg/status": file("x"), egg: file("x"), jar: file("x")}
+	base := fstest.MapFS{"var/lib/dpkg/status": file("x"), egg: file("x"), jar: file("x"), "usr/bin/tool": file("x")}
 	app := fstest.MapFS{"app/package-lock.json": file("x"), "app/node_modules/lodash/package.json": file("x"), "app/lib/jackson-databind-2.12.1.jar": file("x"), "app/app.war": file("x")}
 	top := fstest.MapFS{}
 	for k, v := range base {
@@ -254,9 +254,11 @@ func TestCatalogOwnershipAndMerge(t *testing.T) {
 	os := listCataloger{name: "os", globs: []string{"var/lib/dpkg/status"}, pkgs: []inventory.Package{
 		{Type: "deb", Name: "python3-urllib3", Version: "1.26.5-1~exp1", Path: "var/lib/dpkg/status", Files: []string{"usr/lib/python3/dist-packages", egg}},
 		{Type: "deb", Name: "libjackson2-databind-java", Version: "2.12.1-1", Path: "var/lib/dpkg/status", Files: []string{jar}},
+		{Type: "deb", Name: "golang-tool", Version: "1.0-1", Path: "var/lib/dpkg/status", Files: []string{"bin/tool"}},
 	}}
 	lang := listCataloger{name: "lang", globs: []string{"**/*"}, pkgs: []inventory.Package{
 		{Type: "pypi", Name: "urllib3", Version: "1.26.5", Path: egg},
+		{Type: "golang", Name: "stdlib", Version: "v1.19.8", Path: "usr/bin/tool"},
 		{Type: "maven", Name: "com.fasterxml.jackson.core:jackson-databind", Version: "2.12.1", Path: jar},
 		{Type: "maven", Name: "com.fasterxml.jackson.core:jackson-databind", Version: "2.12.1", Path: "app/lib/jackson-databind-2.12.1.jar"},
 		{Type: "maven", Name: "com.fasterxml.jackson.core:jackson-databind", Version: "2.12.1", Path: "app/app.war!/WEB-INF/lib/jackson-databind-2.12.1.jar", Licenses: []string{"Apache-2.0"}},
@@ -278,8 +280,10 @@ func TestCatalogOwnershipAndMerge(t *testing.T) {
 		rows = append(rows, row{p.Type, p.Name, p.Layer, p.Path, p.OwnedBy, p.Locations, p.Licenses, p.Files})
 	}
 	want := []row{
+		{"deb", "golang-tool", "sha256:l0", "var/lib/dpkg/status", "", nil, nil, nil},
 		{"deb", "libjackson2-databind-java", "sha256:l0", "var/lib/dpkg/status", "", nil, nil, nil},
 		{"deb", "python3-urllib3", "sha256:l0", "var/lib/dpkg/status", "", nil, nil, nil},
+		{"golang", "stdlib", "sha256:l0", "usr/bin/tool", "pkg:deb/debian/golang-tool@1.0-1?distro=debian-11", nil, nil, nil},
 		{"maven", "com.fasterxml.jackson.core:jackson-databind", "sha256:l0", jar, "pkg:deb/debian/libjackson2-databind-java@2.12.1-1?distro=debian-11", nil, nil, nil},
 		{"maven", "com.fasterxml.jackson.core:jackson-databind", "sha256:l1", "app/app.war!/WEB-INF/lib/jackson-databind-2.12.1.jar", "", []inventory.Location{
 			{Layer: "sha256:l1", Path: "app/app.war!/WEB-INF/lib/jackson-databind-2.12.1.jar"},

@@ -35,7 +35,7 @@ func Default(cfg Config) []inventory.Cataloger {
 	return []inventory.Cataloger{
 		dpkg.New(cfg.Log),
 		apk.New(cfg.Log),
-		rpm.New(cfg.TempDir),
+		rpm.New(cfg.TempDir, cfg.Log),
 		gobin.New(cfg.Log),
 		npm.New(cfg.Log),
 		python.New(cfg.Log),

@@ -23,7 +23,7 @@
 //
 // Usage:
 //
-//	c := rpm.New(filepath.Join(cacheDir, "tmp"))
+//	c := rpm.New(filepath.Join(cacheDir, "tmp"), log)
 //	pkgs, err := c.Catalog(ctx, fsys)
 //
 // The databases are decoded by github.com/knqyf263/go-rpmdb, which opens a

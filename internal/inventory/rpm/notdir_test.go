@@ -16,7 +16,7 @@ type layerFiles = imagetest.Files
 // mergedFS is the walker's merged view of the layers, kept with this cataloger's globs.
 func mergedFS(t testing.TB, layers ...layerFiles) fs.FS {
 	t.Helper()
-	return imagetest.Merged(t, New(t.TempDir()).Globs(), layers...)
+	return imagetest.Merged(t, New(t.TempDir(), nil).Globs(), layers...)
 }
 
 func osFS(t testing.TB, files layerFiles) fs.FS { return imagetest.DirFS(t, files) }
@@ -49,7 +49,7 @@ func TestNotADirectory(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			pkgs, err := New(t.TempDir()).Catalog(t.Context(), tc.fsys(t))
+			pkgs, err := New(t.TempDir(), nil).Catalog(t.Context(), tc.fsys(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -75,7 +75,7 @@ func TestOtherErrorsPropagate(t *testing.T) {
 	for _, p := range []string{"var/lib/rpm/Packages", "usr/lib/sysimage/rpm/rpmdb.sqlite", manifest2} {
 		t.Run(p, func(t *testing.T) {
 			t.Parallel()
-			pkgs, err := New(t.TempDir()).Catalog(t.Context(), imagetest.FailFS{FS: base, Path: p, Err: errHidden})
+			pkgs, err := New(t.TempDir(), nil).Catalog(t.Context(), imagetest.FailFS{FS: base, Path: p, Err: errHidden})
 			if !errors.Is(err, errHidden) || !strings.Contains(err.Error(), p) {
 				t.Errorf("err = %v, want %v naming %s", err, errHidden, p)
 			}

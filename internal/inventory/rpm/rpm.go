@@ -80,9 +80,13 @@ type Cataloger struct {
 
 var _ inventory.Cataloger = (*Cataloger)(nil)
 
-// New returns a Cataloger with DefaultConfig(tempDir) that logs nothing.
-func New(tempDir string) *Cataloger {
-	return &Cataloger{cfg: DefaultConfig(tempDir), log: slog.New(slog.DiscardHandler)}
+// New returns a Cataloger with DefaultConfig(tempDir); log receives the
+// warnings NewWithConfig describes (nil discards them).
+func New(tempDir string, log *slog.Logger) *Cataloger {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Cataloger{cfg: DefaultConfig(tempDir), log: log}
 }
 
 // NewWithConfig returns a Cataloger with cfg, or the error of cfg.Validate.

@@ -74,7 +74,7 @@ func asRPMLines(pkgs []inventory.Package) []string {
 func catalog(t testing.TB, fsys fs.FS) ([]inventory.Package, error) {
 	t.Helper()
 	tmp := t.TempDir()
-	pkgs, err := New(tmp).Catalog(context.Background(), fsys)
+	pkgs, err := New(tmp, nil).Catalog(context.Background(), fsys)
 	if left, _ := os.ReadDir(tmp); len(left) != 0 {
 		t.Errorf("temp dir not cleaned: %v", left)
 	}
