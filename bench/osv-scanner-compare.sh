@@ -57,7 +57,7 @@ build_osvdb() {
 			fi
 		done < <(find "$VULN/github-advisory-database" -name '*.json')
 	done
-	find "$w/go" -name 'GO-*.json' -exec cp {} "$w/Go/" \;
+	find "$w/go" -name 'GO-*.json' -exec cp -t "$w/Go/" {} +
 	for eco in Go npm Maven PyPI; do
 		(cd "$w/$eco" && zip -q -j "$OSVDB/osv-scalibr/$eco/all.zip" ./*.json)
 		log "  $eco/all.zip: $(find "$w/$eco" -name '*.json' | wc -l) records"
