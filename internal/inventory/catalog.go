@@ -164,7 +164,9 @@ func mergeLanguage(pkgs []Package, layerOrder map[string]int) []Package {
 	for i := range pkgs {
 		p := &pkgs[i]
 		eco, lang := pkgname.Ecosystem(p.Type)
-		if !lang {
+		if !lang || p.Type == TypeGolang && !strings.HasPrefix(p.Version, "v") {
+			// "(devel)" is no version: two binaries' main modules built
+			// from working trees are not known to be the same code.
 			continue
 		}
 		k := key{p.Type, pkgname.Normalize(eco, p.Name), p.Version, p.OwnedBy, p.Confidence}

@@ -301,7 +301,8 @@ func TestCatalogOwnershipAndMerge(t *testing.T) {
 }
 
 // TestCatalogMergeNormalizesNames: PEP 503 makes PyYAML and pyyaml one
-// package; npm names are exact.
+// package; Go main modules built from working trees ("(devel)") are never
+// merged.
 func TestCatalogMergeNormalizesNames(t *testing.T) {
 	t.Parallel()
 	fsys := fstest.MapFS{"a/METADATA": file("x"), "poetry.lock": file("x")}
@@ -310,12 +311,15 @@ func TestCatalogMergeNormalizesNames(t *testing.T) {
 		{Type: "pypi", Name: "PyYAML", Version: "5.3", Path: "a/METADATA"},
 		{Type: "pypi", Name: "pyyaml", Version: "5.3", Path: "poetry.lock"},
 		{Type: "pypi", Name: "pyyaml", Version: "5.4", Path: "poetry.lock"},
+		{Type: "golang", Name: "example.com/app", Version: "(devel)", Path: "a/METADATA"},
+		{Type: "golang", Name: "example.com/app", Version: "(devel)", Path: "poetry.lock"},
 	}}
 	got, err := inventory.Catalog(context.Background(), v, []inventory.Cataloger{lang}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || len(got[0].Locations) != 2 || got[0].Name != "PyYAML" || got[1].Version != "5.4" {
+	if len(got) != 4 || got[0].Type != "golang" || got[1].Type != "golang" || got[0].Locations != nil ||
+		len(got[2].Locations) != 2 || got[2].Name != "PyYAML" || got[3].Version != "5.4" {
 		t.Errorf("got %+v", got)
 	}
 }
