@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/vigil-sec/vigil/internal/inventory"
+	"github.com/vigil-sec/vigil/internal/inventory/nesting"
 )
 
 // parseLock reads a composer.lock: the "packages" and "packages-dev"
@@ -17,7 +18,7 @@ import (
 // It returns the packages, one error per malformed entry, and an error when
 // the file as a whole cannot be read.
 func (c *Cataloger) parseLock(b []byte, file string) ([]inventory.Package, []error, error) {
-	if err := checkDepth(b, c.cfg.MaxDepth); err != nil {
+	if err := nesting.JSON(b, c.cfg.MaxDepth); err != nil {
 		return nil, nil, err
 	}
 	var doc struct {
@@ -41,7 +42,7 @@ func (c *Cataloger) parseLock(b []byte, file string) ([]inventory.Package, []err
 // packages (Composer 1) or {"packages": [...], "dev": bool, ...}
 // (Composer 2). Every package listed is installed, dev ones included.
 func (c *Cataloger) parseInstalled(b []byte, file string) ([]inventory.Package, []error, error) {
-	if err := checkDepth(b, c.cfg.MaxDepth); err != nil {
+	if err := nesting.JSON(b, c.cfg.MaxDepth); err != nil {
 		return nil, nil, err
 	}
 	var doc struct {
