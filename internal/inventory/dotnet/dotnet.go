@@ -93,18 +93,19 @@ func (c *Cataloger) Globs() []string { return []string{globDeps, globLock} }
 // or entry is logged and skipped; Catalog fails only when ctx ends or fsys
 // itself fails.
 func (c *Cataloger) Catalog(ctx context.Context, fsys fs.FS) ([]inventory.Package, error) {
-	files, truncated, err := findFiles(ctx, fsys, c.Globs(), c.cfg.MaxFiles)
+	files, truncated, err := inventory.Find(ctx, fsys, inventory.FindOptions{Globs: c.Globs(), Max: c.cfg.MaxFiles})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("dotnet: %w", err)
 	}
 	if truncated {
-		c.log.Warn("dotnet: too many files, the rest not read", "max", c.cfg.MaxFiles)
+		c.log.Warn("dotnet: too many files, the rest not read", "max", c.cfg.MaxFiles, "last", files[len(files)-1].Path)
 	}
 	var all []inventory.Package
-	for _, p := range files {
+	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		p := f.Path
 		b, err := readCapped(fsys, p, c.cfg.MaxFileSize)
 		if errors.Is(err, errTooLarge) {
 			c.log.Warn("dotnet: skipped file", "path", p, "err", err)

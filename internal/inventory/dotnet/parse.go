@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/vigil-sec/vigil/internal/inventory"
+	"github.com/vigil-sec/vigil/internal/inventory/nesting"
 )
 
 // runtimePackPrefix starts the library name of a runtime pack in the
@@ -26,7 +27,7 @@ const runtimePackPrefix = "runtimepack."
 // It returns the packages, one error per malformed library, and an error
 // when the file as a whole cannot be read.
 func (c *Cataloger) parseDeps(b []byte, file string) ([]inventory.Package, []error, error) {
-	if err := checkDepth(b, c.cfg.MaxDepth); err != nil {
+	if err := nesting.JSON(b, c.cfg.MaxDepth); err != nil {
 		return nil, nil, err
 	}
 	var doc struct {
@@ -74,7 +75,7 @@ func (c *Cataloger) parseDeps(b []byte, file string) ([]inventory.Package, []err
 // Transitive and CentralTransitive alike; one package resolved for several
 // frameworks is reported once.
 func (c *Cataloger) parseLock(b []byte, file string) ([]inventory.Package, []error, error) {
-	if err := checkDepth(b, c.cfg.MaxDepth); err != nil {
+	if err := nesting.JSON(b, c.cfg.MaxDepth); err != nil {
 		return nil, nil, err
 	}
 	var doc struct {
