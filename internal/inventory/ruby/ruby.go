@@ -96,18 +96,19 @@ func (c *Cataloger) Globs() []string { return []string{globSpec, globDefaultSpec
 // fsys, sorted. A malformed, oversized or hostile file or entry is logged
 // and skipped; Catalog fails only when ctx ends or fsys itself fails.
 func (c *Cataloger) Catalog(ctx context.Context, fsys fs.FS) ([]inventory.Package, error) {
-	files, truncated, err := findFiles(ctx, fsys, c.Globs(), c.cfg.MaxFiles)
+	files, truncated, err := inventory.Find(ctx, fsys, inventory.FindOptions{Globs: c.Globs(), Max: c.cfg.MaxFiles})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("ruby: %w", err)
 	}
 	if truncated {
-		c.log.Warn("ruby: too many files, the rest not read", "max", c.cfg.MaxFiles)
+		c.log.Warn("ruby: too many files, the rest not read", "max", c.cfg.MaxFiles, "last", files[len(files)-1].Path)
 	}
 	var all []inventory.Package
-	for _, p := range files {
+	for _, file := range files {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		p := file.Path
 		f, err := fsys.Open(p)
 		if inventory.Absent(err) {
 			continue
@@ -221,3 +222,11 @@ const (
 	nameChars    = alnum + "._-"
 	versionChars = alnum + ".-"
 )
+
+// clip quotes s for a message, cut to n bytes.
+func clip(s string, n int) string {
+	if len(s) > n {
+		return fmt.Sprintf("%q...", s[:n])
+	}
+	return fmt.Sprintf("%q", s)
+}
