@@ -49,7 +49,8 @@
 // Hostile input: every file is capped (Config.MaxHeaderBytes,
 // MaxLockBytes, MaxRequirementsBytes), as are lines, lines per file,
 // packages per file, the files and the bytes of one Catalog, and the
-// nesting of TOML and JSON, checked before parsing. A malformed, oversized
+// nesting of TOML and JSON (brackets, and the parts of TOML dotted keys),
+// checked with package nesting before parsing. A malformed, oversized
 // or hostile file is logged (Warn with its path and the reason) and skipped;
 // a malformed entry of a lock or requirements file is logged (the first ten
 // of a file) and skipped, the rest still read. Catalog fails only when ctx

@@ -10,6 +10,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/vigil-sec/vigil/internal/inventory"
+	"github.com/vigil-sec/vigil/internal/inventory/nesting"
 )
 
 // readTOML reads a TOML lock file whole (capped) and returns its [[package]]
@@ -19,8 +20,8 @@ func (c *Cataloger) readTOML(r io.Reader) ([]toml.Primitive, toml.MetaData, erro
 	if err != nil {
 		return nil, toml.MetaData{}, err
 	}
-	if err := checkDepth(b, c.cfg.MaxDepth, true); err != nil {
-		return nil, toml.MetaData{}, err
+	if err := nesting.TOML(b, c.cfg.MaxDepth); err != nil {
+		return nil, toml.MetaData{}, &fileError{err}
 	}
 	var doc struct {
 		Package []toml.Primitive `toml:"package"`
@@ -118,8 +119,8 @@ func (c *Cataloger) parsePipfile(r io.Reader, file string, warn func(string, ...
 	if err != nil {
 		return nil, err
 	}
-	if err := checkDepth(b, c.cfg.MaxDepth, false); err != nil {
-		return nil, err
+	if err := nesting.JSON(b, c.cfg.MaxDepth); err != nil {
+		return nil, &fileError{err}
 	}
 	var doc struct {
 		Default map[string]json.RawMessage `json:"default"`
