@@ -5,11 +5,11 @@
 //
 // Globs names "**/*.jar", "**/*.war", "**/*.ear", "**/*.jpi" and
 // "**/*.hpi" (case-sensitive). These name files in any directory, so Catalog
-// finds them by walking fsys; an image view holds only the files some
-// cataloger keeps, so the walk is cheap there. On a live root directory the
-// top-level proc, sys and dev are skipped. Only regular files are read:
-// symbolic links are not followed (Debian's /usr/share/java/guava-31.1-jre.jar
-// -> guava.jar is read once, as guava.jar).
+// finds them with inventory.Find, which walks fsys; an image view holds only
+// the files some cataloger keeps, so the walk is cheap there. Only regular
+// files are read: symbolic links are not followed (Debian's
+// /usr/share/java/guava.jar -> guava-31.1-jre.jar is read once, as
+// guava-31.1-jre.jar).
 //
 // Every archive is a zip. Of each, Catalog reads the central directory and
 // then only:

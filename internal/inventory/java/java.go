@@ -142,59 +142,30 @@ func (c *Cataloger) Catalog(ctx context.Context, fsys fs.FS) ([]inventory.Packag
 	return pkgs, nil
 }
 
-// skipDirs are the top-level directories of a root file system that hold
-// no archives but kernel views, skipped when fsys is a live directory.
-var skipDirs = map[string]bool{"proc": true, "sys": true, "dev": true}
-
-// find lists the regular files of fsys that Globs names, in path order. The
-// archive globs name files in any directory, so they are found by walking
-// fsys: an image view holds only the files some cataloger keeps, so the walk
-// is cheap there. Symbolic links are not followed (the archive they point to
-// is found at its own path); other non-regular files are skipped.
+// find lists the archives of fsys that Globs names, in path order, at most
+// Config.MaxArchives of them. A symbolic link is not read: the archive it
+// points to is read at its own path (Debian's /usr/share/java/x.jar is a
+// link to x-1.2.jar, and would otherwise be read twice).
 func (c *Cataloger) find(ctx context.Context, fsys fs.FS) ([]string, error) {
-	globs := c.Globs()
-	var (
-		files []string
-		n     int
-	)
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+	found, truncated, err := inventory.Find(ctx, fsys, inventory.FindOptions{Globs: c.Globs(), Max: c.cfg.MaxArchives})
+	if err != nil {
+		return nil, fmt.Errorf("java: %w", err)
+	}
+	if truncated {
+		c.log.Warn("java: too many archives, skipping the rest", "max", c.cfg.MaxArchives, "last", found[len(found)-1].Path)
+	}
+	files := make([]string, 0, len(found))
+	for _, f := range found {
+		fi, err := fs.Lstat(fsys, f.Path)
 		if err != nil {
 			if inventory.Absent(err) {
-				return nil
+				continue
 			}
-			return err
+			return nil, fmt.Errorf("java: %w", err)
 		}
-		if n++; n%256 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			files = append(files, f.Path)
 		}
-		if d.IsDir() {
-			if skipDirs[p] {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if !d.Type().IsRegular() || archiveExt(p) == "" {
-			return nil
-		}
-		for _, g := range globs {
-			if inventory.MatchGlob(g, p) {
-				if len(files) == c.cfg.MaxArchives {
-					c.log.Warn("java: too many archives, skipping the rest", "path", p, "max", c.cfg.MaxArchives)
-					return fs.SkipAll
-				}
-				files = append(files, p)
-				break
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, fmt.Errorf("find java archives: %w", err)
 	}
 	return files, nil
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -163,6 +164,24 @@ func TestCatalog(t *testing.T) {
 				t.Errorf("packages (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestSymlinkReadOnce: Debian's unversioned link to a jar is not read again.
+func TestSymlinkReadOnce(t *testing.T) {
+	t.Parallel()
+	fsys := fstest.MapFS{
+		"usr/share/java/commons-lang3-3.12.0.jar": {Data: zipOf(t, pom("org.apache.commons", "commons-lang3", "3.12.0")), Mode: 0o644},
+		"usr/share/java/commons-lang3.jar":        {Data: []byte("commons-lang3-3.12.0.jar"), Mode: fs.ModeSymlink | 0o777},
+		"usr/share/java/dangling.jar":             {Data: []byte("gone.jar"), Mode: fs.ModeSymlink | 0o777},
+	}
+	got, err := New(nil).Catalog(t.Context(), fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []pkg{{"org.apache.commons:commons-lang3", "3.12.0", "usr/share/java/commons-lang3-3.12.0.jar", ""}}
+	if diff := cmp.Diff(want, compact(got)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
 
