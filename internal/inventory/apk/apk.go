@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/vigil-sec/vigil/internal/inventory"
+	"github.com/vigil-sec/vigil/internal/inventory/filelist"
 	"github.com/vigil-sec/vigil/internal/inventory/lines"
 )
 
@@ -148,7 +149,7 @@ type record struct {
 //
 // Files are the paths of the package's R: lines joined to the folder of the
 // F: line before them. An R: line without a usable folder, or that is not a
-// file name, or makes a path that fails pathProblem, is dropped; dropped
+// file name, or makes a path that fails filelist.Problem, is dropped; dropped
 // lines and the run's caps (Config.MaxFiles, MaxFilesBytes) are logged here.
 func (c *Cataloger) parseInstalled(ctx context.Context, r io.Reader, file string) ([]inventory.Package, []error, error) {
 	lim := &io.LimitedReader{R: r, N: c.cfg.MaxFileSize + 1}
@@ -159,8 +160,7 @@ func (c *Cataloger) parseInstalled(ctx context.Context, r io.Reader, file string
 		rec     record
 		started bool
 		n       int
-		files   fileState
-		b       = budget{paths: c.cfg.MaxFiles, bytes: c.cfg.MaxFilesBytes}
+		files   = fileState{list: filelist.New(c.cfg.MaxFiles, c.cfg.MaxFilesBytes)}
 		filesOn = c.cfg.MaxFiles > 0 && c.cfg.MaxFilesBytes > 0
 		// spentHere is set in the stanza where the budget ran out.
 		spentHere bool
@@ -189,7 +189,7 @@ func (c *Cataloger) parseInstalled(ctx context.Context, r io.Reader, file string
 			bad = append(bad, fmt.Errorf("%s:%d: %w", file, rec.line, err))
 			return nil
 		}
-		p.Files = files.pl.take()
+		p.Files = files.list.Files()
 		if files.dropped > 0 {
 			c.log.Warn("apk: dropped invalid file lines", "package", p.Name, "path", file,
 				"count", files.dropped, "first", files.firstBad, "reason", files.why)
@@ -226,7 +226,7 @@ func (c *Cataloger) parseInstalled(ctx context.Context, r io.Reader, file string
 			files.start()
 		}
 		if len(line) >= 2 && line[1] == ':' && (line[0] == 'F' || line[0] == 'R') {
-			if filesOn && !b.spent && !files.line(line[0], line, truncated, &b) {
+			if filesOn && !files.list.Spent() && !files.line(line[0], line, truncated) {
 				spentHere = true
 			}
 			continue

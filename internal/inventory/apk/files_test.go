@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/vigil-sec/vigil/internal/inventory"
+	"github.com/vigil-sec/vigil/internal/inventory/filelist"
 	"github.com/vigil-sec/vigil/internal/testenv"
 )
 
@@ -59,7 +60,7 @@ func filesByName(pkgs []inventory.Package) map[string][]string {
 
 func TestFilesHostile(t *testing.T) {
 	t.Parallel()
-	long := strings.Repeat("d", maxPath)
+	long := strings.Repeat("d", filelist.MaxPath)
 	tests := []struct {
 		name    string
 		cfg     func(*Config)

@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/vigil-sec/vigil/internal/inventory/filelist"
 )
 
 func FuzzParseInstalled(f *testing.F) {
@@ -41,7 +43,7 @@ func FuzzParseInstalled(f *testing.F) {
 				t.Fatalf("bad package %+v", p)
 			}
 			for _, f := range p.Files {
-				if why := pathProblem([]byte(f)); why != "" {
+				if why := filelist.Problem([]byte(f)); why != "" {
 					t.Fatalf("%s: kept %q: %s", p.Name, f, why)
 				}
 			}

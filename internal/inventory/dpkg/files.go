@@ -10,14 +10,10 @@ import (
 	"slices"
 
 	"github.com/vigil-sec/vigil/internal/inventory"
+	"github.com/vigil-sec/vigil/internal/inventory/filelist"
 )
 
-const (
-	infoDir = "var/lib/dpkg/info"
-	// maxPath is the longest path kept in Files (Linux PATH_MAX); a longer
-	// line of a file list is dropped.
-	maxPath = 4096
-)
+const infoDir = "var/lib/dpkg/info"
 
 // listFormat is the format of a per-package file list.
 type listFormat int
@@ -32,82 +28,6 @@ const (
 	formatMD5
 )
 
-// budget is what is left of Config.MaxFiles and Config.MaxFilesBytes in one
-// Catalog run; once either is spent, no more file lists are read.
-type budget struct {
-	paths int
-	bytes int
-	spent bool
-}
-
-// take reserves one path of n bytes; false when the budget does not allow it.
-func (b *budget) take(n int) bool {
-	if b.spent || b.paths <= 0 || b.bytes < n {
-		b.spent = true
-		return false
-	}
-	b.paths--
-	b.bytes -= n
-	return true
-}
-
-// pathList gathers the paths of one package in one buffer, so that the
-// package's Files are substrings of a single string: one allocation per
-// package instead of one per path.
-type pathList struct {
-	buf  []byte
-	ends []int
-}
-
-func (l *pathList) add(p []byte) {
-	l.buf = append(l.buf, p...)
-	l.ends = append(l.ends, len(l.buf))
-}
-
-// take returns the gathered paths (nil if none) and empties the list.
-func (l *pathList) take() []string {
-	if len(l.ends) == 0 {
-		return nil
-	}
-	s := string(l.buf)
-	out := make([]string, len(l.ends))
-	start := 0
-	for i, e := range l.ends {
-		out[i] = s[start:e]
-		start = e
-	}
-	l.buf, l.ends = l.buf[:0], l.ends[:0]
-	return out
-}
-
-// pathProblem says why p (relative, no leading slash) cannot be kept in
-// Files, or "" when it can: it must be non-empty, at most maxPath bytes,
-// without NUL, and clean: no empty, "." or ".." element, so no "//", no
-// trailing "/" and no way out of the root.
-func pathProblem(p []byte) string {
-	switch {
-	case len(p) == 0:
-		return "empty path"
-	case len(p) > maxPath:
-		return fmt.Sprintf("path longer than %d bytes", maxPath)
-	case bytes.IndexByte(p, 0) >= 0:
-		return "NUL byte in path"
-	}
-	for rest := p; ; {
-		el, after, more := bytes.Cut(rest, []byte("/"))
-		switch {
-		case len(el) == 0:
-			return "empty path element"
-		case string(el) == "." || string(el) == "..":
-			return fmt.Sprintf("%q element in path", el)
-		}
-		if !more {
-			return ""
-		}
-		rest = after
-	}
-}
-
 // listResult is what parseList found in one file list.
 type listResult struct {
 	kept, dropped int
@@ -118,11 +38,11 @@ type listResult struct {
 	lineCap, spent bool
 }
 
-// parseList adds the paths of one file list (data, in format f) to pl,
+// parseList adds the paths of one file list (data, in format f) to l,
 // relative without the leading slash, and reports what it dropped: lines that
-// are not a path of that format or whose path fails pathProblem. The root
+// are not a path of that format or whose path fails filelist.Problem. The root
 // entry "/." of a .list is skipped silently.
-func (c *Cataloger) parseList(data []byte, f listFormat, pl *pathList, b *budget) listResult {
+func (c *Cataloger) parseList(data []byte, f listFormat, l *filelist.Builder) listResult {
 	var r listResult
 	drop := func(line []byte, why string) {
 		r.dropped++
@@ -157,15 +77,14 @@ func (c *Cataloger) parseList(data []byte, f listFormat, pl *pathList, b *budget
 			}
 			p = bytes.TrimPrefix(line[34:], []byte("/"))
 		}
-		if why := pathProblem(p); why != "" {
+		if why, ok := l.Add(p); !ok {
+			if why == "" {
+				r.spent = true
+				return r
+			}
 			drop(line, why)
 			continue
 		}
-		if !b.take(len(p)) {
-			r.spent = true
-			return r
-		}
-		pl.add(p)
 		r.kept++
 	}
 	return r
@@ -206,8 +125,7 @@ func (c *Cataloger) addFiles(ctx context.Context, fsys fs.FS, pkgs []inventory.P
 		return nil
 	}
 	var (
-		b       = budget{paths: c.cfg.MaxFiles, bytes: c.cfg.MaxFilesBytes}
-		pl      pathList
+		l       = filelist.New(c.cfg.MaxFiles, c.cfg.MaxFilesBytes)
 		scratch []byte
 	)
 	for i := range pkgs {
@@ -235,10 +153,9 @@ func (c *Cataloger) addFiles(ctx context.Context, fsys fs.FS, pkgs []inventory.P
 			continue
 		}
 		// The list's size and line count bound its paths' bytes and count.
-		pl.buf = grow(pl.buf[:0], len(data))
-		pl.ends = grow(pl.ends[:0], bytes.Count(data, []byte("\n"))+1)
-		r := c.parseList(data, f, &pl, &b)
-		p.Files = pl.take()
+		l.Grow(bytes.Count(data, []byte("\n"))+1, len(data))
+		r := c.parseList(data, f, l)
+		p.Files = l.Files()
 		if r.dropped > 0 {
 			c.log.Warn("dpkg: dropped invalid lines of a file list", "package", p.Name, "path", file,
 				"count", r.dropped, "first", r.firstBad, "reason", r.why)
@@ -254,17 +171,6 @@ func (c *Cataloger) addFiles(ctx context.Context, fsys fs.FS, pkgs []inventory.P
 		}
 	}
 	return nil
-}
-
-// grow returns s with room for n more elements, at least doubling its
-// capacity when it must allocate: the buffers reused across lists then
-// reach the largest list's size in a few steps, where append's 1.25x steps
-// for large slices would allocate some 5 times that size.
-func grow[T any](s []T, n int) []T {
-	if cap(s)-len(s) >= n {
-		return s
-	}
-	return slices.Grow(s, max(n, cap(s)))
 }
 
 // errNoList means the file list is not there (or not a regular file).
@@ -289,7 +195,12 @@ func (c *Cataloger) readList(fsys fs.FS, name string, buf []byte) ([]byte, error
 		if fi.Size() > c.cfg.MaxListSize {
 			return nil, fmt.Errorf("%w: %d bytes, over %d", errTooLarge, fi.Size(), c.cfg.MaxListSize)
 		}
-		buf = grow(buf, int(fi.Size())+1)
+		// At least double when growing: the buffer reused across lists then
+		// reaches the largest list's size in a few steps, where append's
+		// 1.25x steps for large slices would allocate some 5 times that.
+		if n := int(fi.Size()) + 1; cap(buf)-len(buf) < n {
+			buf = slices.Grow(buf, max(n, cap(buf)))
+		}
 	}
 	lim := &io.LimitedReader{R: f, N: c.cfg.MaxListSize + 1}
 	for {

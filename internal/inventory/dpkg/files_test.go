@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/vigil-sec/vigil/internal/inventory"
+	"github.com/vigil-sec/vigil/internal/inventory/filelist"
 )
 
 // logRecorder keeps the messages and attributes of the records logged.
@@ -132,7 +133,7 @@ func TestFilesHostile(t *testing.T) {
 			name: "hostile lines dropped, the rest kept",
 			files: fstest.MapFS{
 				info + "python3-urllib3.list": list("/usr/ok", "relative/path", "/../etc/shadow", "/usr/../../etc/passwd",
-					"/usr/./x", "//usr/x", "/usr/x/", "/usr/x\x00y", "", "/"+strings.Repeat("a", maxPath+1), "/usr/ok2\r", "\x00\xff\xfe"),
+					"/usr/./x", "//usr/x", "/usr/x/", "/usr/x\x00y", "", "/"+strings.Repeat("a", filelist.MaxPath+1), "/usr/ok2\r", "\x00\xff\xfe"),
 			},
 			want:    map[string][]string{"python3-urllib3:amd64": {"usr/ok", "usr/ok2"}},
 			wantLog: []string{"dropped invalid lines", "count=10", "first=relative/path", "reason=not an absolute path"},
@@ -263,58 +264,12 @@ func TestParseMD5Sums(t *testing.T) {
 	const h = "0123456789abcdef0123456789ABCDEF"
 	in := h + "  usr/lib/libz.so.1\n" + h + " */usr/bin/x\n" + h + "  ../etc/passwd\n" + h + " usr/one-space\n" +
 		"xyz  usr/short\n" + h + "  \n" + "Package: fake\n"
-	var pl pathList
-	b := budget{paths: 100, bytes: 1000}
-	r := New(nil).parseList([]byte(in), formatMD5, &pl, &b)
-	if diff := cmp.Diff([]string{"usr/lib/libz.so.1", "usr/bin/x"}, pl.take()); diff != "" {
+	l := filelist.New(100, 1000)
+	r := New(nil).parseList([]byte(in), formatMD5, l)
+	if diff := cmp.Diff([]string{"usr/lib/libz.so.1", "usr/bin/x"}, l.Files()); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 	if r.kept != 2 || r.dropped != 5 {
 		t.Errorf("kept %d dropped %d", r.kept, r.dropped)
-	}
-}
-
-func TestPathProblem(t *testing.T) {
-	t.Parallel()
-	for p, want := range map[string]string{
-		"usr/bin/x": "", "a": "", "a/b c/d\xff": "", "...": "", "a/..b/c": "",
-		"": "empty path", "a//b": "empty path element", "a/": "empty path element", "/a": "empty path element",
-		".": `"." element in path`, "a/./b": `"." element in path`, "..": `".." element in path`,
-		"a/../b": `".." element in path`, "a/..": `".." element in path`, "a\x00b": "NUL byte in path",
-		strings.Repeat("a", maxPath+1): "path longer than 4096 bytes",
-	} {
-		if got := pathProblem([]byte(p)); got != want {
-			t.Errorf("pathProblem(%q) = %q, want %q", p, got, want)
-		}
-	}
-}
-
-// Not parallel: AllocsPerRun.
-func TestPathListSharesOneString(t *testing.T) {
-	var pl pathList
-	if pl.take() != nil {
-		t.Error("empty list not nil")
-	}
-	pl.add([]byte("usr/a"))
-	pl.add([]byte("usr/bb"))
-	got := pl.take()
-	if diff := cmp.Diff([]string{"usr/a", "usr/bb"}, got); diff != "" {
-		t.Error(diff)
-	}
-	pl.add([]byte("c"))
-	if diff := cmp.Diff([]string{"c"}, pl.take()); diff != "" {
-		t.Error(diff)
-	}
-	if got[0] != "usr/a" || got[1] != "usr/bb" {
-		t.Errorf("reuse of the buffer changed earlier paths: %q", got)
-	}
-	allocs := testing.AllocsPerRun(100, func() {
-		for range 50 {
-			pl.add([]byte("usr/lib/python3/dist-packages/x"))
-		}
-		_ = pl.take()
-	})
-	if allocs > 2 {
-		t.Errorf("%v allocations for one package of 50 paths, want 2", allocs)
 	}
 }

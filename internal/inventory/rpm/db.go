@@ -19,6 +19,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/vigil-sec/vigil/internal/inventory"
+	"github.com/vigil-sec/vigil/internal/inventory/filelist"
 )
 
 // format is the on-disk format of an rpm database.
@@ -83,20 +84,19 @@ func (c *Cataloger) readDB(ctx context.Context, fsys fs.FS, p string) ([]rpmPack
 }
 
 // convert turns the decoded headers of the database at p into packages,
-// gpg-pubkey pseudo-packages left out, with Files within b. Dropped file
-// entries and a spent budget are logged.
-func (c *Cataloger) convert(infos []rpmPackage, p string, b *budget) []inventory.Package {
+// gpg-pubkey pseudo-packages left out, with Files gathered by l. Dropped
+// file entries and a spent budget are logged.
+func (c *Cataloger) convert(infos []rpmPackage, p string, l *filelist.Builder) []inventory.Package {
 	pkgs := make([]inventory.Package, 0, len(infos))
 	filesOn := c.cfg.MaxFiles > 0 && c.cfg.MaxFilesBytes > 0
-	var pl pathList
 	for _, r := range infos {
 		if r.Name == gpgPubkey {
 			continue
 		}
 		pkg := toPackage(r, p)
-		if filesOn && !b.spent {
+		if filesOn && !l.Spent() {
 			var res fileResult
-			pkg.Files, res = files(r.Files, &pl, b)
+			pkg.Files, res = files(r.Files, l)
 			if res.dropped > 0 {
 				c.log.Warn("rpm: dropped invalid file entries", "package", r.Name, "path", p,
 					"count", res.dropped, "first", res.firstBad, "reason", res.why)

@@ -1,15 +1,11 @@
 package rpm
 
 import (
-	"bytes"
 	"fmt"
-	"slices"
 	"strings"
-)
 
-// maxPath is the longest path kept in Files (Linux PATH_MAX); a longer one
-// is dropped.
-const maxPath = 4096
+	"github.com/vigil-sec/vigil/internal/inventory/filelist"
+)
 
 // fileTags are the header tags that list a package's files (rpm's
 // "compressed file names", since rpm 4.0): the i-th file is
@@ -18,76 +14,6 @@ type fileTags struct {
 	BaseNames  []string
 	DirIndexes []int32
 	DirNames   []string
-}
-
-// budget is what is left of Config.MaxFiles and Config.MaxFilesBytes in one
-// Catalog run; once either is spent, no more paths are kept.
-type budget struct {
-	paths, bytes int
-	spent        bool
-}
-
-// take reserves one path of n bytes; false when the budget does not allow it.
-func (b *budget) take(n int) bool {
-	if b.spent || b.paths <= 0 || b.bytes < n {
-		b.spent = true
-		return false
-	}
-	b.paths--
-	b.bytes -= n
-	return true
-}
-
-// pathList gathers the paths of one package in one buffer, so that the
-// package's Files are substrings of a single string: one allocation per
-// package instead of one per path.
-type pathList struct {
-	buf  []byte
-	ends []int
-}
-
-// take returns the gathered paths (nil if none) and empties the list.
-func (l *pathList) take() []string {
-	if len(l.ends) == 0 {
-		return nil
-	}
-	s := string(l.buf)
-	out := make([]string, len(l.ends))
-	start := 0
-	for i, e := range l.ends {
-		out[i] = s[start:e]
-		start = e
-	}
-	l.buf, l.ends = l.buf[:0], l.ends[:0]
-	return out
-}
-
-// pathProblem says why p (relative, no leading slash) cannot be kept in
-// Files, or "" when it can: it must be non-empty, at most maxPath bytes,
-// without NUL, and clean: no empty, "." or ".." element, so no "//", no
-// leading or trailing "/" and no way out of the root.
-func pathProblem(p []byte) string {
-	switch {
-	case len(p) == 0:
-		return "empty path"
-	case len(p) > maxPath:
-		return fmt.Sprintf("path longer than %d bytes", maxPath)
-	case bytes.IndexByte(p, 0) >= 0:
-		return "NUL byte in path"
-	}
-	for rest := p; ; {
-		el, after, more := bytes.Cut(rest, []byte("/"))
-		switch {
-		case len(el) == 0:
-			return "empty path element"
-		case string(el) == "." || string(el) == "..":
-			return fmt.Sprintf("%q element in path", el)
-		}
-		if !more {
-			return ""
-		}
-		rest = after
-	}
 }
 
 // fileResult is what files found in one header.
@@ -101,9 +27,9 @@ type fileResult struct {
 // files returns the paths of one header's file tags, relative without the
 // leading slash, as `rpm -ql` lists them (rpm joins folder and base name
 // as they are). An entry whose folder index is out of range, whose folder is
-// not absolute with a trailing slash, or whose path fails pathProblem is
+// not absolute with a trailing slash, or whose path fails filelist.Problem is
 // dropped; tags of different lengths give no files at all.
-func files(t fileTags, pl *pathList, b *budget) ([]string, fileResult) {
+func files(t fileTags, l *filelist.Builder) ([]string, fileResult) {
 	var r fileResult
 	drop := func(s, why string) {
 		r.dropped++
@@ -128,8 +54,8 @@ func files(t fileTags, pl *pathList, b *budget) ([]string, fileResult) {
 			need += len(t.DirNames[idx])
 		}
 	}
-	pl.buf = slices.Grow(pl.buf[:0], min(need, b.bytes, 64<<20))
-	pl.ends = slices.Grow(pl.ends[:0], min(len(t.BaseNames), b.paths))
+	l.Grow(len(t.BaseNames), min(need, 64<<20))
+	var scratch [256]byte
 	for i, base := range t.BaseNames {
 		idx := t.DirIndexes[i]
 		if idx < 0 || int(idx) >= len(t.DirNames) {
@@ -141,23 +67,17 @@ func files(t fileTags, pl *pathList, b *budget) ([]string, fileResult) {
 			drop(dir+base, "folder not absolute with a trailing slash")
 			continue
 		}
-		start := len(pl.buf)
-		pl.buf = append(append(pl.buf, dir[1:]...), base...)
-		p := pl.buf[start:]
+		p := append(append(scratch[:0], dir[1:]...), base...)
 		if len(p) == 0 {
 			continue // the root folder itself (the filesystem package owns "/")
 		}
-		if why := pathProblem(p); why != "" {
-			pl.buf = pl.buf[:start]
+		if why, ok := l.Add(p); !ok {
+			if why == "" {
+				r.spent = true
+				break
+			}
 			drop(dir+base, why)
-			continue
 		}
-		if !b.take(len(p)) {
-			pl.buf = pl.buf[:start]
-			r.spent = true
-			break
-		}
-		pl.ends = append(pl.ends, len(pl.buf))
 	}
-	return pl.take(), r
+	return l.Files(), r
 }

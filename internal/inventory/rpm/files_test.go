@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/vigil-sec/vigil/internal/inventory"
+	"github.com/vigil-sec/vigil/internal/inventory/filelist"
 	"github.com/vigil-sec/vigil/internal/testenv"
 )
 
@@ -42,7 +43,7 @@ func (r *logRecorder) Handle(_ context.Context, rec slog.Record) error {
 
 func TestFilesHostile(t *testing.T) {
 	t.Parallel()
-	long := "/" + strings.Repeat("d", maxPath) + "/"
+	long := "/" + strings.Repeat("d", filelist.MaxPath) + "/"
 	tests := []struct {
 		name string
 		tags fileTags
@@ -75,9 +76,7 @@ func TestFilesHostile(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var pl pathList
-			b := budget{paths: tt.max, bytes: 1 << 20}
-			got, r := files(tt.tags, &pl, &b)
+			got, r := files(tt.tags, filelist.New(tt.max, 1<<20))
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
@@ -117,9 +116,8 @@ func TestFilesLogAndCaps(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			b := budget{paths: cfg.MaxFiles, bytes: cfg.MaxFilesBytes}
 			got := map[string][]string{}
-			for _, p := range c.convert(infos, "var/lib/rpm/Packages", &b) {
+			for _, p := range c.convert(infos, "var/lib/rpm/Packages", filelist.New(cfg.MaxFiles, cfg.MaxFilesBytes)) {
 				got[p.Name] = p.Files
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {

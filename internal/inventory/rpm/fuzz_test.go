@@ -9,6 +9,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/vigil-sec/vigil/internal/inventory/filelist"
 )
 
 func FuzzManifest(f *testing.F) {
@@ -73,7 +75,7 @@ func FuzzRpmDB(f *testing.F) {
 			pkgs, _ := c.Catalog(context.Background(), fstest.MapFS{"var/lib/rpm/Packages": {Data: data}})
 			for _, p := range pkgs {
 				for _, f := range p.Files {
-					if why := pathProblem([]byte(f)); why != "" {
+					if why := filelist.Problem([]byte(f)); why != "" {
 						panic(fmt.Sprintf("%s: kept %q: %s", p.Name, f, why))
 					}
 				}
@@ -97,14 +99,12 @@ func FuzzFiles(f *testing.F) {
 		for _, i := range idx {
 			tags.DirIndexes = append(tags.DirIndexes, int32(int8(i)))
 		}
-		var pl pathList
-		b := budget{paths: 20, bytes: 1000}
-		got, r := files(tags, &pl, &b)
+		got, r := files(tags, filelist.New(20, 1000))
 		if len(got)+r.dropped > len(tags.BaseNames) || len(got) > 20 {
 			t.Fatalf("%d kept, %d dropped of %d", len(got), r.dropped, len(tags.BaseNames))
 		}
 		for _, p := range got {
-			if why := pathProblem([]byte(p)); why != "" {
+			if why := filelist.Problem([]byte(p)); why != "" {
 				t.Fatalf("kept %q: %s", p, why)
 			}
 		}

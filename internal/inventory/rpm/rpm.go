@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/vigil-sec/vigil/internal/inventory"
+	"github.com/vigil-sec/vigil/internal/inventory/filelist"
 )
 
 // Config bounds the work Catalog does on one image.
@@ -143,11 +144,11 @@ func (c *Cataloger) Globs() []string {
 // returned with it.
 func (c *Cataloger) Catalog(ctx context.Context, fsys fs.FS) ([]inventory.Package, error) {
 	var (
-		pkgs  []inventory.Package
-		errs  []error
-		seen  = map[[32]byte]bool{}
-		found bool
-		b     = budget{paths: c.cfg.MaxFiles, bytes: c.cfg.MaxFilesBytes}
+		pkgs     []inventory.Package
+		errs     []error
+		seen     = map[[32]byte]bool{}
+		found    bool
+		fileList = filelist.New(c.cfg.MaxFiles, c.cfg.MaxFilesBytes)
 	)
 	for _, dir := range dbDirs {
 		for _, name := range dbFiles {
@@ -174,7 +175,7 @@ func (c *Cataloger) Catalog(ctx context.Context, fsys fs.FS) ([]inventory.Packag
 			}
 			if !seen[sum] {
 				seen[sum] = true
-				pkgs = append(pkgs, c.convert(got, p, &b)...)
+				pkgs = append(pkgs, c.convert(got, p, fileList)...)
 			}
 			break // one database per folder
 		}
