@@ -91,59 +91,29 @@ func (c *Cataloger) Globs() []string { return nil }
 // Go 1.13 holds.
 func (c *Cataloger) Markers() [][]byte { return [][]byte{[]byte(Marker)} }
 
-// Catalog walks fsys for executables and lists, for each Go binary, its
-// main module, its dependencies and the standard library, sorted. Files
-// that are not Go binaries are skipped silently; an oversized or unreadable
-// binary is logged and skipped. Catalog fails only when a directory of fsys
-// cannot be read and when ctx ends.
+// Catalog finds the executables of fsys (inventory.Find) and lists, for
+// each Go binary, its main module, its dependencies and the standard
+// library, sorted. Files that are not Go binaries are skipped silently; an
+// oversized or unreadable binary is logged and skipped. Catalog fails only
+// when fsys fails (a directory cannot be read, a file cannot be looked up
+// for another reason than absence) and when ctx ends.
 func (c *Cataloger) Catalog(ctx context.Context, fsys fs.FS) ([]inventory.Package, error) {
-	var pkgs []inventory.Package
-	err := walkExecutables(ctx, fsys, c.cfg.MaxBinaries, c.log, func(p string, size int64) {
-		pkgs = append(pkgs, c.readFile(fsys, p, size)...)
-	})
+	files, truncated, err := inventory.Find(ctx, fsys, inventory.FindOptions{Executables: true, Max: c.cfg.MaxBinaries})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("gobin: %w", err)
+	}
+	if truncated {
+		c.log.Warn("gobin: too many executables, rest skipped", "limit", c.cfg.MaxBinaries, "last", files[len(files)-1].Path)
+	}
+	var pkgs []inventory.Package
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		pkgs = append(pkgs, c.readFile(fsys, f.Path, f.Size)...)
 	}
 	inventory.SortPackages(pkgs)
 	return pkgs, nil
-}
-
-// walkExecutables calls fn for every regular file of fsys with an execute
-// bit, at most limit times.
-func walkExecutables(ctx context.Context, fsys fs.FS, limit int, log *slog.Logger, fn func(p string, size int64)) error {
-	n := 0
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if p != "." && inventory.Absent(err) {
-				return nil // removed while walking
-			}
-			return fmt.Errorf("walk %s: %w", p, err)
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			log.Warn("gobin: skipped file", "path", p, "err", err)
-			return nil
-		}
-		if info.Mode().Perm()&0o111 == 0 {
-			return nil
-		}
-		if n++; n > limit {
-			log.Warn("gobin: too many executables, rest skipped", "limit", limit, "path", p)
-			return fs.SkipAll
-		}
-		fn(p, info.Size())
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	return nil
 }
 
 // readFile reads the build information of the executable at p.
