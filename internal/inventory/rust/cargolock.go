@@ -6,11 +6,13 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/vigil-sec/vigil/internal/inventory"
+	"github.com/vigil-sec/vigil/internal/inventory/nesting"
 )
 
-// maxDepth caps the nesting of TOML arrays and inline tables. Cargo.lock
-// nests two deep; the TOML parser recurses per level with no limit of its
-// own, so a file of a million "[" would exhaust the stack.
+// maxDepth caps the nesting of TOML arrays, inline tables and dotted keys
+// (package nesting). Cargo.lock nests two deep; the TOML parser recurses per
+// level with no limit of its own, so a file of a million "[" would exhaust
+// the stack, and takes time quadratic in the parts of a dotted key.
 const maxDepth = 32
 
 // lockFile is what Catalog keeps of a Cargo.lock. Packages are decoded as
@@ -26,8 +28,8 @@ type lockFile struct {
 // entry. The error result is for what loses the whole file: nesting past
 // maxDepth, a TOML syntax error, more packages than the cap.
 func (c *Cataloger) parseLock(data []byte, p string) ([]inventory.Package, []error, error) {
-	if d := tomlDepth(data); d > maxDepth {
-		return nil, nil, fmt.Errorf("nesting deeper than %d", maxDepth)
+	if err := nesting.TOML(data, maxDepth); err != nil {
+		return nil, nil, err
 	}
 	var lf lockFile
 	if _, err := toml.Decode(string(data), &lf); err != nil {
@@ -113,61 +115,4 @@ func clipErr(err error) error {
 		return fmt.Errorf("%s...", s[:200])
 	}
 	return err
-}
-
-// tomlDepth is the deepest nesting of "[" and "{" in data outside strings
-// and comments, counting table headers too ("[[package]]" is 2). It
-// over-counts rather than under-counts when the TOML is malformed.
-func tomlDepth(data []byte) int {
-	depth, maxSeen := 0, 0
-	for i := 0; i < len(data); i++ {
-		switch ch := data[i]; ch {
-		case '[', '{':
-			depth++
-			maxSeen = max(maxSeen, depth)
-		case ']', '}':
-			if depth > 0 {
-				depth--
-			}
-		case '#':
-			for i < len(data) && data[i] != '\n' {
-				i++
-			}
-		case '"', '\'':
-			i = skipString(data, i)
-		}
-	}
-	return maxSeen
-}
-
-// skipString returns the index of the last byte of the string that starts
-// at data[i] (a quote): basic "..." with backslash escapes, literal '...',
-// or their multi-line forms. A single-line string ends at a newline too.
-func skipString(data []byte, i int) int {
-	q := data[i]
-	if i+2 < len(data) && data[i+1] == q && data[i+2] == q {
-		i += 3
-		for ; i < len(data); i++ {
-			switch {
-			case q == '"' && data[i] == '\\':
-				i++
-			case data[i] == q && i+2 < len(data) && data[i+1] == q && data[i+2] == q:
-				// A closing delimiter may carry up to two more quotes.
-				for i+3 < len(data) && data[i+3] == q {
-					i++
-				}
-				return i + 2
-			}
-		}
-		return len(data)
-	}
-	for i++; i < len(data); i++ {
-		switch {
-		case q == '"' && data[i] == '\\':
-			i++
-		case data[i] == q, data[i] == '\n':
-			return i
-		}
-	}
-	return len(data)
 }

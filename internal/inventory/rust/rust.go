@@ -28,8 +28,9 @@ type Config struct {
 	// MaxFileSize caps the size of an executable examined; a larger one is
 	// skipped with a warning.
 	MaxFileSize int64
-	// MaxBinaries caps the executables examined in one file system; the
-	// rest are skipped with one warning.
+	// MaxBinaries caps the files examined in one file system, executables
+	// and Cargo.lock files together; the rest (in path order) are skipped
+	// with one warning.
 	MaxBinaries int
 	// MaxAuditCompressed caps the .dep-v0 section (zlib-compressed JSON);
 	// real ones are a few KiB.
@@ -108,47 +109,30 @@ func (c *Cataloger) Globs() []string { return []string{lockGlob} }
 // name table of every such binary holds.
 func (c *Cataloger) Markers() [][]byte { return [][]byte{[]byte(Marker)} }
 
-// Catalog walks fsys, reading every Cargo.lock and every executable with a
-// .dep-v0 section, and returns their crates, sorted. A malformed, oversized
-// or hostile file is logged and skipped; Catalog fails only when a
-// directory of fsys cannot be read and when ctx ends.
+// Catalog finds every Cargo.lock and every executable of fsys
+// (inventory.Find), reads the lock files and the .dep-v0 section of the
+// executables, and returns their crates, sorted. A malformed, oversized or
+// hostile file is logged and skipped; Catalog fails only when fsys fails (a
+// directory cannot be read, a file cannot be looked up for another reason
+// than absence) and when ctx ends.
 func (c *Cataloger) Catalog(ctx context.Context, fsys fs.FS) ([]inventory.Package, error) {
-	var pkgs []inventory.Package
-	bins := 0
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if p != "." && inventory.Absent(err) {
-				return nil // removed while walking
-			}
-			return fmt.Errorf("walk %s: %w", p, err)
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			c.log.Warn("rust: skipped file", "path", p, "err", err)
-			return nil
-		}
-		switch {
-		case inventory.MatchGlob(lockGlob, p):
-			pkgs = append(pkgs, c.readLockFile(fsys, p, info.Size())...)
-		case info.Mode().Perm()&0o111 != 0:
-			if bins++; bins > c.cfg.MaxBinaries {
-				if bins == c.cfg.MaxBinaries+1 {
-					c.log.Warn("rust: too many executables, rest skipped", "limit", c.cfg.MaxBinaries, "path", p)
-				}
-				return nil
-			}
-			pkgs = append(pkgs, c.readBinaryFile(fsys, p, info.Size())...)
-		}
-		return nil
-	})
+	files, truncated, err := inventory.Find(ctx, fsys, inventory.FindOptions{Globs: c.Globs(), Executables: true, Max: c.cfg.MaxBinaries})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("rust: %w", err)
+	}
+	if truncated {
+		c.log.Warn("rust: too many executables, rest skipped", "limit", c.cfg.MaxBinaries, "last", files[len(files)-1].Path)
+	}
+	var pkgs []inventory.Package
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if inventory.MatchGlob(lockGlob, f.Path) {
+			pkgs = append(pkgs, c.readLockFile(fsys, f.Path, f.Size)...)
+		} else {
+			pkgs = append(pkgs, c.readBinaryFile(fsys, f.Path, f.Size)...)
+		}
 	}
 	inventory.SortPackages(pkgs)
 	return pkgs, nil

@@ -104,8 +104,9 @@ func TestLockHostile(t *testing.T) {
 	}{
 		{"empty", "", nil, ""},
 		{"no packages", "version = 3\n", nil, ""},
-		{"deep arrays", "x = " + strings.Repeat("[", 60000), nil, "nesting deeper than 32"},
-		{"deep inline tables", "x = " + strings.Repeat("{a=", 20000), nil, "nesting deeper than 32"},
+		{"deep arrays", "x = " + strings.Repeat("[", 60000), nil, "nested deeper than 32"},
+		{"deep inline tables", "x = " + strings.Repeat("{a=", 20000), nil, "nested deeper than 32"},
+		{"dotted key of 10,000 parts", strings.Repeat("a.", 10_000) + "a = 1\n", nil, "nested deeper than 32"},
 		{"brackets in strings do not count", entry + "x = \"" + strings.Repeat("[", 100) + "\"\ny = '''" + strings.Repeat("{", 100) + "'''\n# " + strings.Repeat("[", 100) + "\n", []inventory.Package{ok}, ""},
 		{"NUL bytes", entry + "\x00\x00", nil, "parse"},
 		{"truncated", entry + "[[package]]\nname = \"b", nil, "parse"},
@@ -223,7 +224,33 @@ func TestDeepNestingDefaultCap(t *testing.T) {
 	if err != nil || len(got) != 0 {
 		t.Fatalf("got %v, %v", got, err)
 	}
-	if w := rec.warnings(); len(w) != 1 || !strings.Contains(w[0], "nesting deeper") {
+	if w := rec.warnings(); len(w) != 1 || !strings.Contains(w[0], "nested deeper") {
+		t.Errorf("warnings %q", w)
+	}
+}
+
+// TestMaxBinaries: past MaxBinaries files (lock files and executables, in
+// path order) the rest are skipped with one warning.
+func TestMaxBinaries(t *testing.T) {
+	t.Parallel()
+	cfg := DefaultConfig()
+	cfg.MaxBinaries = 2
+	c, rec := newRecorded(t, cfg)
+	fsys := fstest.MapFS{
+		"app/Cargo.lock": {Data: []byte("[[package]]\nname = \"lock\"\nversion = \"1.0.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n")},
+		"bin/a":          exe(auditELF([3]string{"a", "1.0.0", "crates.io"})),
+		"bin/b":          exe(auditELF([3]string{"b", "1.0.0", "crates.io"})),
+		"bin/notes":      {Data: []byte("not executable")},
+	}
+	got, err := c.Catalog(t.Context(), fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []inventory.Package{cargo("a", "1.0.0", "bin/a"), cargo("lock", "1.0.0", "app/Cargo.lock")}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("packages (-want +got):\n%s", diff)
+	}
+	if w := rec.warnings(); len(w) != 1 || !strings.Contains(w[0], "too many executables") || !strings.Contains(w[0], "last=bin/a") {
 		t.Errorf("warnings %q", w)
 	}
 }
