@@ -41,7 +41,9 @@
 //	pkgs, err := c.Catalog(ctx, fsys)
 //
 // Hostile input: every file is capped in bytes (Config.MaxLockSize, 64 MiB,
-// and MaxManifestSize, 1 MiB, package.json being decoded as a stream) and in
+// for JSON lock files and yarn v1; MaxYAMLSize, 16 MiB, for pnpm and yarn
+// berry, whose YAML node tree costs about 25 times the file's size; and
+// MaxManifestSize, 1 MiB, package.json being decoded as a stream) and in
 // packages (MaxPackages); v1 nesting deeper than MaxDepth (64) is not read
 // and warned about; YAML is refused before parsing when it may hold more than
 // MaxYAMLNodes nodes and when it has anchors or aliases (lock files have

@@ -38,9 +38,18 @@ var globs = []string{
 
 // Config bounds the work Catalog does on one file system.
 type Config struct {
-	// MaxLockSize caps the bytes of one lock file; a larger file is skipped
-	// with a warning. Lock files of big monorepos reach 10-30 MB.
+	// MaxLockSize caps the bytes of one JSON lock file (package-lock.json,
+	// npm-shrinkwrap.json, node_modules/.package-lock.json) and of a yarn v1
+	// yarn.lock, which is streamed; a larger file is skipped with a warning.
+	// Lock files of big monorepos reach 10-30 MB.
 	MaxLockSize int64
+	// MaxYAMLSize caps the bytes of one YAML lock file (pnpm-lock.yaml, a
+	// yarn berry yarn.lock); a larger file is skipped with a warning. YAML
+	// costs far more memory than its size: yaml.v3 builds a node tree of
+	// about 25 times the file (a 1.4 MB berry lock of 5,000 packages
+	// allocates 37 MB, a 1.2 MB pnpm lock 25 MB), so 16 MiB keeps one file
+	// under about 0.5 GB. Real ones are a few MB.
+	MaxYAMLSize int64
 	// MaxManifestSize caps the bytes of one installed package.json.
 	MaxManifestSize int64
 	// MaxPackages caps the packages of one file; a file with more is
@@ -67,6 +76,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		MaxLockSize:     64 << 20,
+		MaxYAMLSize:     16 << 20,
 		MaxManifestSize: 1 << 20,
 		MaxPackages:     500_000,
 		MaxDepth:        64,
@@ -83,6 +93,8 @@ func (c Config) Validate() error {
 	switch {
 	case c.MaxLockSize <= 0:
 		return fmt.Errorf("npm: MaxLockSize %d must be positive", c.MaxLockSize)
+	case c.MaxYAMLSize <= 0:
+		return fmt.Errorf("npm: MaxYAMLSize %d must be positive", c.MaxYAMLSize)
 	case c.MaxManifestSize <= 0:
 		return fmt.Errorf("npm: MaxManifestSize %d must be positive", c.MaxManifestSize)
 	case c.MaxPackages <= 0:
@@ -190,8 +202,11 @@ func (c *Cataloger) Catalog(ctx context.Context, fsys fs.FS) ([]inventory.Packag
 func (c *Cataloger) catalogFile(ctx context.Context, fsys fs.FS, p string) ([]inventory.Package, int64, error) {
 	base := path.Base(p)
 	limit := c.cfg.MaxLockSize
-	if base == packageJSON {
+	switch base {
+	case packageJSON:
 		limit = c.cfg.MaxManifestSize
+	case pnpmLock:
+		limit = c.cfg.MaxYAMLSize
 	}
 	f, size, err := openCapped(fsys, p, limit)
 	if err != nil || f == nil {

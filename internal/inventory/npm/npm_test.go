@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -203,6 +204,46 @@ func TestCatalogLimits(t *testing.T) {
 	})
 }
 
+// TestYAMLSize: MaxYAMLSize skips pnpm and yarn berry lock files alone;
+// yarn v1 and JSON lock files of the same size stay under MaxLockSize.
+func TestYAMLSize(t *testing.T) {
+	t.Parallel()
+	read := func(name string) *fstest.MapFile {
+		b, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &fstest.MapFile{Data: b, Mode: 0o644}
+	}
+	fsys := fstest.MapFS{
+		"a/pnpm-lock.yaml":    read("pnpm-v9.yaml"),
+		"b/yarn.lock":         read("yarn-berry.lock"),
+		"c/yarn.lock":         read("yarn-v1.lock"),
+		"d/package-lock.json": read("lock-v3-edge.json"),
+	}
+	cfg := DefaultConfig()
+	cfg.MaxYAMLSize = 800 // below every YAML file, below the others too
+	log, buf := capture()
+	c, err := NewWithConfig(cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkgs, err := c.Catalog(t.Context(), fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := slices.Sorted(maps.Keys(byFile(pkgs)))
+	if diff := cmp.Diff([]string{"c/yarn.lock", "d/package-lock.json"}, got); diff != "" {
+		t.Errorf("files read (-want +got):\n%s", diff)
+	}
+	if buf.count("WARN", "more than the limit of 800") != 2 {
+		t.Errorf("want two warnings naming the limit:\n%s", buf)
+	}
+	if DefaultConfig().MaxYAMLSize != 16<<20 || DefaultConfig().MaxLockSize != 64<<20 {
+		t.Errorf("default caps changed: %+v", DefaultConfig())
+	}
+}
+
 func TestConfigValidate(t *testing.T) {
 	t.Parallel()
 	if err := DefaultConfig().Validate(); err != nil {
@@ -210,6 +251,7 @@ func TestConfigValidate(t *testing.T) {
 	}
 	for _, mod := range []func(*Config){
 		func(c *Config) { c.MaxLockSize = 0 }, func(c *Config) { c.MaxManifestSize = 0 },
+		func(c *Config) { c.MaxYAMLSize = 0 },
 		func(c *Config) { c.MaxPackages = 0 }, func(c *Config) { c.MaxDepth = 0 },
 		func(c *Config) { c.MaxYAMLNodes = 0 }, func(c *Config) { c.MaxLine = 10 },
 		func(c *Config) { c.MaxFiles = 0 }, func(c *Config) { c.MaxTotalBytes = 0 },

@@ -18,7 +18,8 @@ import (
 const berrySniff = 4 << 10
 
 // parseYarn reads a yarn.lock: yarn berry (v2+) when a "__metadata:" line
-// opens it, else yarn v1, which is streamed line by line.
+// opens it, read whole up to Config.MaxYAMLSize, else yarn v1, which is
+// streamed line by line.
 func (r *result) parseYarn(ctx context.Context, rd io.Reader) error {
 	br := bufio.NewReaderSize(rd, berrySniff)
 	head, err := br.Peek(berrySniff)
@@ -26,7 +27,7 @@ func (r *result) parseYarn(ctx context.Context, rd io.Reader) error {
 		return err
 	}
 	if isBerry(head) {
-		b, err := readAll(br, int64(len(head)), r.cfg.MaxLockSize)
+		b, err := readAll(br, int64(len(head)), r.cfg.MaxYAMLSize)
 		if err != nil {
 			return err
 		}
