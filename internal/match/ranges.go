@@ -61,7 +61,16 @@ func evalAffected(cs *comparators, typ, v string, af *vulndb.Affected) (verdict,
 	if out.affected {
 		return out, nil
 	}
-	c, ok := cs.get(typ, "ECOSYSTEM")
+	// Distribution versions have equal spellings ("1:2.0" and "2.0" in
+	// rpm without an epoch...); a language ecosystem's versions list holds
+	// the exact strings the registry publishes, and comparing hundreds of
+	// them (PyPA lists every affected release) would cost a parse each.
+	var c version.Comparator
+	ok := false
+	switch typ {
+	case "deb", "apk", "rpm":
+		c, ok = cs.get(typ, "ECOSYSTEM")
+	}
 	for _, lv := range af.Versions {
 		if lv == v {
 			return verdict{affected: true, why: "listed as affected"}, nil
