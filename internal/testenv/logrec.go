@@ -30,15 +30,18 @@ func (r LogRecord) String() string {
 	return b.String()
 }
 
-// LogRecorder is a slog.Handler that keeps every record logged to it, at
-// every level, for tests that check what code under test logged. It is safe
-// for concurrent use; its zero value is ready. Handlers made by WithAttrs
-// and WithGroup keep their records in the recorder they came from.
+// LogRecorder is a slog.Handler that keeps the records logged to it, for
+// tests that check what code under test logged. It is safe for concurrent
+// use; its zero value is ready and keeps every level. Handlers made by
+// WithAttrs and WithGroup keep their records in the recorder they came from.
 //
 //	rec := &testenv.LogRecorder{}
 //	c := New(slog.New(rec))
 //	... rec.Lines(slog.LevelWarn)
 type LogRecorder struct {
+	// Level is the lowest level kept; nil keeps all. Set it before use.
+	Level slog.Leveler
+
 	mu      sync.Mutex
 	records []LogRecord
 
@@ -50,11 +53,17 @@ type LogRecorder struct {
 // Logger is a logger writing to r.
 func (r *LogRecorder) Logger() *slog.Logger { return slog.New(r) }
 
-// Enabled keeps every level.
-func (r *LogRecorder) Enabled(context.Context, slog.Level) bool { return true }
+// Enabled reports whether level is kept: at or above Level.
+func (r *LogRecorder) Enabled(_ context.Context, level slog.Level) bool {
+	min := r.store().Level
+	return min == nil || level >= min.Level()
+}
 
 // Handle keeps rec.
-func (r *LogRecorder) Handle(_ context.Context, rec slog.Record) error {
+func (r *LogRecorder) Handle(ctx context.Context, rec slog.Record) error {
+	if !r.Enabled(ctx, rec.Level) {
+		return nil
+	}
 	kept := LogRecord{Level: rec.Level, Message: rec.Message, Attrs: make([]slog.Attr, 0, len(r.attrs)+rec.NumAttrs())}
 	kept.Attrs = append(kept.Attrs, r.attrs...)
 	rec.Attrs(func(a slog.Attr) bool {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -42,6 +43,20 @@ func TestLogRecorder(t *testing.T) {
 	}
 	if rec.Logger().Handler() != slog.Handler(rec) {
 		t.Error("Logger() does not write to the recorder")
+	}
+}
+
+func TestLogRecorderLevel(t *testing.T) {
+	t.Parallel()
+	rec := &testenv.LogRecorder{Level: slog.LevelInfo}
+	log := slog.New(rec).With("k", "v")
+	log.Debug("dropped")
+	log.Info("kept")
+	if err := rec.Handle(t.Context(), slog.NewRecord(time.Time{}, slog.LevelDebug, "dropped too", 0)); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.String(); got != "kept k=v" {
+		t.Errorf("String() = %q, want only the Info record", got)
 	}
 }
 
