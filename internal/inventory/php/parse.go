@@ -107,16 +107,16 @@ func (r *reader) entry(raw json.RawMessage) error {
 		return err
 	}
 	if !validName(e.Name) {
-		return fmt.Errorf("invalid name %s", clip(e.Name, 80))
+		return fmt.Errorf("invalid name %s", inventory.Clip(e.Name, 80))
 	}
 	if devVersion(e.Version) {
 		// A branch, not a release: no advisory names it.
-		r.c.log.Debug("php: skipped development version", "path", r.file, "name", e.Name, "version", clip(e.Version, 80))
+		r.c.log.Debug("php: skipped development version", "path", r.file, "name", e.Name, "version", inventory.Clip(e.Version, 80))
 		return nil
 	}
 	v := normalizeVersion(e.Version)
 	if !validVersion(v) {
-		return fmt.Errorf("package %s: invalid version %s", e.Name, clip(e.Version, 80))
+		return fmt.Errorf("package %s: invalid version %s", e.Name, inventory.Clip(e.Version, 80))
 	}
 	p := inventory.Package{Name: e.Name, Version: v, Type: inventory.TypeComposer, Path: r.file}
 	lic, err := licenses(e.License)
@@ -171,7 +171,7 @@ func licenses(raw json.RawMessage) ([]string, error) {
 			continue
 		}
 		if len(l) > maxLicense || strings.ContainsFunc(l, func(r rune) bool { return r < ' ' || r == 0x7f }) {
-			return nil, fmt.Errorf("invalid licence %s", clip(l, 80))
+			return nil, fmt.Errorf("invalid licence %s", inventory.Clip(l, 80))
 		}
 		if len(out) == maxLicenses {
 			return nil, fmt.Errorf("more than %d licences", maxLicenses)
