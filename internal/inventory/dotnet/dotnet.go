@@ -106,16 +106,15 @@ func (c *Cataloger) Catalog(ctx context.Context, fsys fs.FS) ([]inventory.Packag
 			return nil, err
 		}
 		p := f.Path
-		b, err := readCapped(fsys, p, c.cfg.MaxFileSize)
-		if errors.Is(err, errTooLarge) {
+		b, err := inventory.ReadFile(fsys, p, c.cfg.MaxFileSize)
+		switch {
+		case inventory.Absent(err):
+			continue
+		case errors.Is(err, inventory.ErrTooLarge):
 			c.log.Warn("dotnet: skipped file", "path", p, "err", err)
 			continue
-		}
-		if err != nil {
+		case err != nil:
 			return nil, err
-		}
-		if b == nil {
-			continue
 		}
 		parse := c.parseDeps
 		if path.Base(p) == "packages.lock.json" {

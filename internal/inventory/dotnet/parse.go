@@ -48,7 +48,7 @@ func (c *Cataloger) parseDeps(b []byte, file string) ([]inventory.Package, []err
 			Type string `json:"type"`
 		}
 		if err := json.Unmarshal(doc.Libraries[key], &lib); err != nil {
-			bad = append(bad, fmt.Errorf("library %s: %w", clip(key, 80), err))
+			bad = append(bad, fmt.Errorf("library %s: %w", inventory.Clip(key, 80), err))
 			continue
 		}
 		name, version, ok := strings.Cut(key, "/")
@@ -60,7 +60,7 @@ func (c *Cataloger) parseDeps(b []byte, file string) ([]inventory.Package, []err
 			continue
 		}
 		if !ok || !validID(name) || !validVersion(version) {
-			bad = append(bad, fmt.Errorf("library %s: not \"ID/version\"", clip(key, 80)))
+			bad = append(bad, fmt.Errorf("library %s: not \"ID/version\"", inventory.Clip(key, 80)))
 			continue
 		}
 		pkgs = append(pkgs, inventory.Package{Name: name, Version: version, Type: inventory.TypeNuGet, Path: file})
@@ -92,7 +92,7 @@ func (c *Cataloger) parseLock(b []byte, file string) ([]inventory.Package, []err
 	for _, tfm := range slices.Sorted(maps.Keys(doc.Dependencies)) {
 		var entries map[string]json.RawMessage
 		if err := json.Unmarshal(doc.Dependencies[tfm], &entries); err != nil {
-			bad = append(bad, fmt.Errorf("target %s: %w", clip(tfm, 80), err))
+			bad = append(bad, fmt.Errorf("target %s: %w", inventory.Clip(tfm, 80), err))
 			continue
 		}
 		if n += len(entries); n > c.cfg.MaxEntries {
@@ -104,7 +104,7 @@ func (c *Cataloger) parseLock(b []byte, file string) ([]inventory.Package, []err
 				Resolved string `json:"resolved"`
 			}
 			if err := json.Unmarshal(entries[id], &e); err != nil {
-				bad = append(bad, fmt.Errorf("target %s: package %s: %w", clip(tfm, 80), clip(id, 80), err))
+				bad = append(bad, fmt.Errorf("target %s: package %s: %w", inventory.Clip(tfm, 80), inventory.Clip(id, 80), err))
 				continue
 			}
 			if strings.EqualFold(e.Type, "Project") {
@@ -112,7 +112,7 @@ func (c *Cataloger) parseLock(b []byte, file string) ([]inventory.Package, []err
 			}
 			if !validID(id) || !validVersion(e.Resolved) {
 				bad = append(bad, fmt.Errorf("target %s: package %s: invalid ID or resolved version %s",
-					clip(tfm, 80), clip(id, 80), clip(e.Resolved, 80)))
+					inventory.Clip(tfm, 80), inventory.Clip(id, 80), inventory.Clip(e.Resolved, 80)))
 				continue
 			}
 			pkgs = append(pkgs, inventory.Package{Name: id, Version: e.Resolved, Type: inventory.TypeNuGet, Path: file})
