@@ -96,11 +96,11 @@ func (c *Cataloger) parseGemspec(r io.Reader, file string) (inventory.Package, [
 	case name == "":
 		return inventory.Package{}, nil, errors.New("no name")
 	case !validName(name):
-		return inventory.Package{}, nil, fmt.Errorf("invalid name %s", clip(name, 80))
+		return inventory.Package{}, nil, fmt.Errorf("invalid name %s", inventory.Clip(name, 80))
 	case version == "":
 		return inventory.Package{}, nil, fmt.Errorf("gem %s: no version", name)
 	case !validVersion(version):
-		return inventory.Package{}, nil, fmt.Errorf("gem %s: invalid version %s", name, clip(version, 80))
+		return inventory.Package{}, nil, fmt.Errorf("gem %s: invalid version %s", name, inventory.Clip(version, 80))
 	}
 	licenses = slices.DeleteFunc(licenses, func(l string) bool { return strings.TrimSpace(l) == "" })
 	for _, l := range licenses {
@@ -170,7 +170,7 @@ func (p *scanner) eat(lit string) bool {
 func (p *scanner) end() error {
 	p.spaces()
 	if p.i < len(p.s) && p.s[p.i] != '#' {
-		return fmt.Errorf("not a literal: unexpected %s", clip(string(p.s[p.i:]), 40))
+		return fmt.Errorf("not a literal: unexpected %s", inventory.Clip(string(p.s[p.i:]), 40))
 	}
 	return nil
 }

@@ -34,7 +34,7 @@ func TestHostile(t *testing.T) {
 		{name: "gemspec of NULs", file: spec, content: strings.Repeat("\x00", 10_000), warn: "no name"},
 		{name: "gemspec with an endless line", file: spec, content: "s.name = \"" + strings.Repeat("a", 1<<20), warn: "line longer than 65536 bytes"},
 		{name: "gemspec truncated", file: spec, content: goodSpec[:50], warn: "name: not a literal"},
-		{name: "gemspec huge value", file: spec, content: "s.name = \"" + strings.Repeat("a", 60_000) + "\"\ns.version = \"1\"\n", warn: `invalid name \"aaaa`},
+		{name: "gemspec huge value", file: spec, content: "s.name = \"" + strings.Repeat("a", 60_000) + "\"\ns.version = \"1\"\n", warn: `invalid name "aaaa`},
 		{name: "lock of NULs", file: lock, content: strings.Repeat("\x00", 10_000)},
 		{name: "lock truncated mid-line", file: lock, content: "GEM\n  specs:\n    a (1.0)\n    b (2.", warn: "line 4: not",
 			want: []inventory.Package{gem("a", "1.0", lock)}},

@@ -90,7 +90,7 @@ func indent(s []byte) int {
 func spec(s []byte) (name, version string, err error) {
 	n, rest, ok := bytes.Cut(bytes.TrimRight(s, " \t"), []byte(" ("))
 	if !ok || len(rest) == 0 || rest[len(rest)-1] != ')' {
-		return "", "", fmt.Errorf("not \"name (version)\": %s", clip(string(s), 80))
+		return "", "", fmt.Errorf("not \"name (version)\": %s", inventory.Clip(string(s), 80))
 	}
 	v := rest[:len(rest)-1]
 	if i := bytes.IndexByte(v, '-'); i >= 0 {
@@ -98,7 +98,7 @@ func spec(s []byte) (name, version string, err error) {
 	}
 	name, version = string(n), string(v)
 	if !validName(name) || !validVersion(version) {
-		return "", "", fmt.Errorf("invalid name or version: %s", clip(string(s), 80))
+		return "", "", fmt.Errorf("invalid name or version: %s", inventory.Clip(string(s), 80))
 	}
 	return name, version, nil
 }

@@ -222,11 +222,3 @@ const (
 	nameChars    = alnum + "._-"
 	versionChars = alnum + ".-"
 )
-
-// clip quotes s for a message, cut to n bytes.
-func clip(s string, n int) string {
-	if len(s) > n {
-		return fmt.Sprintf("%q...", s[:n])
-	}
-	return fmt.Sprintf("%q", s)
-}

@@ -1,47 +1,29 @@
 package ruby
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io/fs"
 	"log/slog"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/vigil-sec/vigil/internal/image/imagetest"
 	"github.com/vigil-sec/vigil/internal/inventory"
+	"github.com/vigil-sec/vigil/internal/testenv"
 )
 
-// logBuffer collects what a cataloger logs.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func newLogged(t testing.TB, cfg Config) (*Cataloger, *logBuffer) {
+// newLogged is a Cataloger with cfg whose log, from Info up, is kept.
+func newLogged(t testing.TB, cfg Config) (*Cataloger, *testenv.LogRecorder) {
 	t.Helper()
-	var buf logBuffer
-	c, err := NewWithConfig(cfg, slog.New(slog.NewTextHandler(&buf, nil)))
+	rec := &testenv.LogRecorder{Level: slog.LevelInfo}
+	c, err := NewWithConfig(cfg, slog.New(rec))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c, &buf
+	return c, rec
 }
 
 func fixture(t testing.TB, name string) string {
