@@ -1,7 +1,6 @@
 package python
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io/fs"
@@ -9,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"testing/fstest"
 
@@ -17,6 +15,7 @@ import (
 
 	"github.com/vigil-sec/vigil/internal/image/imagetest"
 	"github.com/vigil-sec/vigil/internal/inventory"
+	"github.com/vigil-sec/vigil/internal/testenv"
 )
 
 func pkg(name, version, path string, licenses ...string) inventory.Package {
@@ -25,32 +24,15 @@ func pkg(name, version, path string, licenses ...string) inventory.Package {
 	return p
 }
 
-// logBuf collects what a cataloger logs.
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func newLogged(t testing.TB, cfg Config) (*Cataloger, *logBuf) {
+// newLogged is a Cataloger with cfg whose log, from Info up, is kept.
+func newLogged(t testing.TB, cfg Config) (*Cataloger, *testenv.LogRecorder) {
 	t.Helper()
-	lb := &logBuf{}
-	c, err := NewWithConfig(cfg, slog.New(slog.NewTextHandler(lb, nil)))
+	rec := &testenv.LogRecorder{Level: slog.LevelInfo}
+	c, err := NewWithConfig(cfg, slog.New(rec))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c, lb
+	return c, rec
 }
 
 const (
@@ -146,7 +128,7 @@ func TestCatalogFixtures(t *testing.T) {
 			}
 			// The one line of the fixtures that is not a requirement.
 			l := logs.String()
-			if strings.Count(l, "level=WARN") != 1 || !strings.Contains(l, "app-pip/requirements.txt") ||
+			if len(logs.Lines(slog.LevelWarn)) != 1 || !strings.Contains(l, "app-pip/requirements.txt") ||
 				!strings.Contains(l, "line 26: not a requirement") {
 				t.Errorf("logs:\n%s", l)
 			}
