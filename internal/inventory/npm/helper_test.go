@@ -8,46 +8,29 @@ import (
 	"os"
 	"path"
 	"strings"
-	"sync"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/vigil-sec/vigil/internal/inventory"
+	"github.com/vigil-sec/vigil/internal/testenv"
 )
 
-// logBuf is a concurrency-safe log sink for checking what was warned.
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// count is the number of log lines at level that contain s.
-func (l *logBuf) count(level, s string) int {
+// count is the number of records at level (exactly) that contain s.
+func count(rec *testenv.LogRecorder, level slog.Level, s string) int {
 	n := 0
-	for line := range strings.SplitSeq(l.String(), "\n") {
-		if strings.Contains(line, "level="+level) && strings.Contains(line, s) {
+	for _, r := range rec.Records() {
+		if r.Level == level && strings.Contains(r.String(), s) {
 			n++
 		}
 	}
 	return n
 }
 
-func capture() (*slog.Logger, *logBuf) {
-	b := &logBuf{}
-	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug})), b
+// capture is a logger keeping every record.
+func capture() (*slog.Logger, *testenv.LogRecorder) {
+	rec := &testenv.LogRecorder{}
+	return rec.Logger(), rec
 }
 
 // parseAs runs the parser Catalog would choose for a file named like file on

@@ -208,8 +208,13 @@ func (c *Cataloger) catalogFile(ctx context.Context, fsys fs.FS, p string) ([]in
 	case pnpmLock:
 		limit = c.cfg.MaxYAMLSize
 	}
-	f, size, err := openCapped(fsys, p, limit)
-	if err != nil || f == nil {
+	f, size, err := inventory.OpenFile(fsys, p, limit)
+	switch {
+	case inventory.Absent(err) || errors.Is(err, inventory.ErrNotRegular):
+		return nil, 0, nil
+	case errors.Is(err, inventory.ErrTooLarge):
+		return nil, 0, fmt.Errorf("%w: %w", errSkip, err)
+	case err != nil:
 		return nil, 0, err
 	}
 	defer f.Close()
@@ -222,7 +227,7 @@ func (c *Cataloger) catalogFile(ctx context.Context, fsys fs.FS, p string) ([]in
 		err = res.parseYarn(ctx, cr)
 	default:
 		var b []byte
-		b, err = readAll(cr, size, limit)
+		b, err = inventory.ReadAll(cr, size, limit)
 		if err != nil {
 			break
 		}
@@ -248,32 +253,6 @@ func (c *Cataloger) catalogFile(ctx context.Context, fsys fs.FS, p string) ([]in
 	return res.pkgs, cr.n, nil
 }
 
-// openCapped opens regular file p, refusing one larger than limit by its
-// size. A file that is not there (or not a regular file) is (nil, 0, nil).
-func openCapped(fsys fs.FS, p string, limit int64) (fs.File, int64, error) {
-	fi, err := fs.Stat(fsys, p)
-	if err != nil {
-		if inventory.Absent(err) {
-			return nil, 0, nil
-		}
-		return nil, 0, fmt.Errorf("stat %s: %w", p, err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, 0, nil
-	}
-	if fi.Size() > limit {
-		return nil, 0, fmt.Errorf("%w: %d bytes, more than the limit of %d", errSkip, fi.Size(), limit)
-	}
-	f, err := fsys.Open(p)
-	if err != nil {
-		if inventory.Absent(err) {
-			return nil, 0, nil
-		}
-		return nil, 0, fmt.Errorf("open %s: %w", p, err)
-	}
-	return f, fi.Size(), nil
-}
-
 // countingReader counts the bytes read and keeps the error of the file
 // itself, told apart from the parser's own errors.
 type countingReader struct {
@@ -290,28 +269,6 @@ func (c *countingReader) Read(b []byte) (int, error) {
 		c.err = fmt.Errorf("read %s: %w", c.file, err)
 	}
 	return n, err
-}
-
-// readAll reads r whole: size is the expected size, a hint; more than limit
-// bytes is errSkip.
-func readAll(r io.Reader, size, limit int64) ([]byte, error) {
-	b := make([]byte, 0, min(size, limit)+1)
-	for {
-		n, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if int64(len(b)) > limit {
-			return nil, fmt.Errorf("%w: more than the limit of %d bytes", errSkip, limit)
-		}
-		if errors.Is(err, io.EOF) {
-			return b, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-	}
 }
 
 // result collects the packages of one file, deduplicated by name and

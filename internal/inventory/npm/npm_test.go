@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"log/slog"
 	"maps"
 	"os"
 	"slices"
@@ -99,8 +100,8 @@ func TestCatalogTree(t *testing.T) {
 			if diff := cmp.Diff(treeWant, byFile(pkgs)); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
-			if buf.count("WARN", "skipped file") != 2 || buf.count("WARN", "bad/package-lock.json") != 1 ||
-				buf.count("WARN", "bad/node_modules/x/package.json") != 1 {
+			if count(buf, slog.LevelWarn, "skipped file") != 2 || count(buf, slog.LevelWarn, "bad/package-lock.json") != 1 ||
+				count(buf, slog.LevelWarn, "bad/node_modules/x/package.json") != 1 {
 				t.Errorf("want one warning for each broken file:\n%s", buf)
 			}
 			for _, p := range pkgs {
@@ -141,7 +142,7 @@ func TestGlobs(t *testing.T) {
 func TestCatalogLimits(t *testing.T) {
 	t.Parallel()
 	files := imagetest.MapFS(tree(t))
-	run := func(t *testing.T, mod func(*Config)) ([]inventory.Package, *logBuf) {
+	run := func(t *testing.T, mod func(*Config)) ([]inventory.Package, *testenv.LogRecorder) {
 		t.Helper()
 		cfg := DefaultConfig()
 		mod(&cfg)
@@ -160,7 +161,7 @@ func TestCatalogLimits(t *testing.T) {
 		t.Parallel()
 		pkgs, buf := run(t, func(c *Config) { c.MaxLockSize = 4096 })
 		got := byFile(pkgs)
-		if got["app/package-lock.json"] != nil || got["web/yarn.lock"] == nil || buf.count("WARN", "more than the limit of 4096") != 1 {
+		if got["app/package-lock.json"] != nil || got["web/yarn.lock"] == nil || count(buf, slog.LevelWarn, "more than the limit of 4096") != 1 {
 			t.Errorf("big lock files not skipped alone: %v\n%s", slices.Sorted(maps.Keys(got)), buf)
 		}
 	})
@@ -175,14 +176,14 @@ func TestCatalogLimits(t *testing.T) {
 		t.Parallel()
 		pkgs, buf := run(t, func(c *Config) { c.MaxFiles = 3 })
 		// the first three files in path order, .bin/package.json among them
-		if got := byFile(pkgs); len(got) != 2 || buf.count("WARN", "too many files") != 1 {
+		if got := byFile(pkgs); len(got) != 2 || count(buf, slog.LevelWarn, "too many files") != 1 {
 			t.Errorf("MaxFiles 3: %v\n%s", got, buf)
 		}
 	})
 	t.Run("total bytes", func(t *testing.T) {
 		t.Parallel()
 		pkgs, buf := run(t, func(c *Config) { c.MaxTotalBytes = 1 })
-		if got := byFile(pkgs); len(got) != 1 || buf.count("WARN", "read limit reached") != 1 {
+		if got := byFile(pkgs); len(got) != 1 || count(buf, slog.LevelWarn, "read limit reached") != 1 {
 			t.Errorf("MaxTotalBytes 1: %v\n%s", got, buf)
 		}
 	})
@@ -198,7 +199,7 @@ func TestCatalogLimits(t *testing.T) {
 		if _, err := parseAs(t, cfg, log, "yarn.lock", []byte(b.String())); err != nil {
 			t.Fatal(err)
 		}
-		if buf.count("WARN", "malformed yarn.lock entry") != 5 || buf.count("WARN", "count=45") != 1 {
+		if count(buf, slog.LevelWarn, "malformed yarn.lock entry") != 5 || count(buf, slog.LevelWarn, "count=45") != 1 {
 			t.Errorf("warnings not capped:\n%s", buf)
 		}
 	})
@@ -236,7 +237,7 @@ func TestYAMLSize(t *testing.T) {
 	if diff := cmp.Diff([]string{"c/yarn.lock", "d/package-lock.json"}, got); diff != "" {
 		t.Errorf("files read (-want +got):\n%s", diff)
 	}
-	if buf.count("WARN", "more than the limit of 800") != 2 {
+	if count(buf, slog.LevelWarn, "more than the limit of 800") != 2 {
 		t.Errorf("want two warnings naming the limit:\n%s", buf)
 	}
 	if DefaultConfig().MaxYAMLSize != 16<<20 || DefaultConfig().MaxLockSize != 64<<20 {

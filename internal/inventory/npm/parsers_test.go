@@ -1,11 +1,13 @@
 package npm
 
 import (
+	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/vigil-sec/vigil/internal/testenv"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -73,7 +75,7 @@ func TestParsers(t *testing.T) {
 				}
 			}
 			checkWarnings(t, buf, tt.warns)
-			if got := buf.count("DEBUG", "npm: skipped"); got != tt.debug {
+			if got := count(buf, slog.LevelDebug, "npm: skipped"); got != tt.debug {
 				t.Errorf("%d entries skipped on purpose, want %d:\n%s", got, tt.debug, buf)
 			}
 		})
@@ -82,12 +84,12 @@ func TestParsers(t *testing.T) {
 
 // checkWarnings checks that the log has exactly one warning per want
 // substring, in that order, and no other.
-func checkWarnings(t *testing.T, buf *logBuf, want []string) {
+func checkWarnings(t *testing.T, buf *testenv.LogRecorder, want []string) {
 	t.Helper()
 	var got []string
-	for line := range strings.SplitSeq(buf.String(), "\n") {
-		if strings.Contains(line, "level=WARN") {
-			got = append(got, line)
+	for _, r := range buf.Records() {
+		if r.Level == slog.LevelWarn {
+			got = append(got, r.String())
 		}
 	}
 	if len(got) != len(want) {
@@ -303,7 +305,7 @@ func TestDepthLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(pkgs) != 64 || buf.count("WARN", "nested too deep") != 1 {
+	if len(pkgs) != 64 || count(buf, slog.LevelWarn, "nested too deep") != 1 {
 		t.Errorf("100 levels: %d packages, want 64 and one warning:\n%s", len(pkgs), buf)
 	}
 	// 6,000 levels is 12,000 JSON levels, past encoding/json's limit: the

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/vigil-sec/vigil/internal/inventory"
 	"github.com/vigil-sec/vigil/internal/inventory/lines"
 )
 
@@ -27,7 +28,7 @@ func (r *result) parseYarn(ctx context.Context, rd io.Reader) error {
 		return err
 	}
 	if isBerry(head) {
-		b, err := readAll(br, int64(len(head)), r.cfg.MaxYAMLSize)
+		b, err := inventory.ReadAll(br, int64(len(head)), r.cfg.MaxYAMLSize)
 		if err != nil {
 			return err
 		}
