@@ -1,7 +1,6 @@
 package gobin
 
 import (
-	"bytes"
 	"context"
 	"debug/buildinfo"
 	"errors"
@@ -118,33 +117,12 @@ func (c *Cataloger) Catalog(ctx context.Context, fsys fs.FS) ([]inventory.Packag
 
 // readFile reads the build information of the executable at p.
 func (c *Cataloger) readFile(fsys fs.FS, p string, size int64) []inventory.Package {
-	if size > c.cfg.MaxFileSize {
-		c.log.Warn("gobin: skipped executable", "path", p, "err", fmt.Errorf("%d bytes, more than the limit of %d", size, c.cfg.MaxFileSize))
-		return nil
-	}
-	f, err := fsys.Open(p)
+	ra, closer, err := inventory.OpenReaderAt(fsys, p, size, c.cfg.MaxFileSize)
 	if err != nil {
 		c.log.Warn("gobin: skipped executable", "path", p, "err", err)
 		return nil
 	}
-	defer f.Close()
-	var ra io.ReaderAt
-	if fra, ok := f.(io.ReaderAt); ok {
-		ra = io.NewSectionReader(fra, 0, size)
-	} else {
-		// Only the files of unusual fs.FS implementations land here; the
-		// image view and os.DirFS give io.ReaderAt.
-		data, err := io.ReadAll(io.LimitReader(f, c.cfg.MaxFileSize+1))
-		if err != nil {
-			c.log.Warn("gobin: skipped executable", "path", p, "err", err)
-			return nil
-		}
-		if int64(len(data)) > c.cfg.MaxFileSize {
-			c.log.Warn("gobin: skipped executable", "path", p, "err", fmt.Errorf("more than the limit of %d bytes", c.cfg.MaxFileSize))
-			return nil
-		}
-		ra = bytes.NewReader(data)
-	}
+	defer closer.Close()
 	pkgs, err := c.readBinary(ra, p)
 	if err != nil {
 		if notGo(err) {

@@ -331,9 +331,9 @@ func TestErrors(t *testing.T) {
 }
 
 // newRecorded is a Cataloger with cfg whose log is kept.
-func newRecorded(t testing.TB, cfg Config) (*Cataloger, *logRecorder) {
+func newRecorded(t testing.TB, cfg Config) (*Cataloger, *testenv.LogRecorder) {
 	t.Helper()
-	rec := &logRecorder{}
+	rec := &testenv.LogRecorder{}
 	c, err := NewWithConfig(cfg, slog.New(rec))
 	if err != nil {
 		t.Fatal(err)

@@ -2,13 +2,10 @@ package gobin
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"io/fs"
-	"log/slog"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"testing/fstest"
 )
@@ -75,41 +72,6 @@ func fakeGoBinary(goVersion, mod string) []byte {
 
 // exe is an executable file of a MapFS.
 func exe(data []byte) *fstest.MapFile { return &fstest.MapFile{Data: data, Mode: 0o755} }
-
-// logRecorder keeps the messages and attributes of the records logged to it.
-type logRecorder struct {
-	mu      sync.Mutex
-	records []slog.Record
-}
-
-func (l *logRecorder) Enabled(context.Context, slog.Level) bool { return true }
-func (l *logRecorder) Handle(_ context.Context, r slog.Record) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.records = append(l.records, r.Clone())
-	return nil
-}
-func (l *logRecorder) WithAttrs([]slog.Attr) slog.Handler { return l }
-func (l *logRecorder) WithGroup(string) slog.Handler      { return l }
-
-// warnings lists "path: err" of every warning.
-func (l *logRecorder) warnings() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []string
-	for _, r := range l.records {
-		if r.Level < slog.LevelWarn {
-			continue
-		}
-		s := r.Message
-		r.Attrs(func(a slog.Attr) bool {
-			s += " " + a.Key + "=" + a.Value.String()
-			return true
-		})
-		out = append(out, s)
-	}
-	return out
-}
 
 // selfBinary is the content of the running test binary, a real Go binary.
 func selfBinary(t testing.TB) (string, []byte) {

@@ -3,6 +3,7 @@ package gobin
 import (
 	"bytes"
 	"encoding/binary"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -96,7 +97,7 @@ func TestHostile(t *testing.T) {
 				if diff := cmp.Diff(wantGood, got); diff != "" {
 					t.Errorf("%s: packages (-want +got):\n%s", name, diff)
 				}
-				w := rec.warnings()
+				w := rec.Lines(slog.LevelWarn)
 				switch {
 				case tc.warn == "" && len(w) != 0:
 					t.Errorf("%s: unexpected warnings %q", name, w)
@@ -131,7 +132,7 @@ func TestHugeFile(t *testing.T) {
 	if err != nil || len(got) != 0 {
 		t.Fatalf("got %v, %v", got, err)
 	}
-	if w := rec.warnings(); len(w) != 1 || !strings.Contains(w[0], "path=huge") {
+	if w := rec.Lines(slog.LevelWarn); len(w) != 1 || !strings.Contains(w[0], "path=huge") {
 		t.Errorf("warnings %q, want one for huge", w)
 	}
 }
@@ -151,7 +152,7 @@ func TestMaxBinaries(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("packages (-want +got):\n%s", diff)
 	}
-	if w := rec.warnings(); len(w) != 1 || !strings.Contains(w[0], "too many executables") {
+	if w := rec.Lines(slog.LevelWarn); len(w) != 1 || !strings.Contains(w[0], "too many executables") {
 		t.Errorf("warnings %q", w)
 	}
 }
