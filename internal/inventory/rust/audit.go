@@ -18,9 +18,6 @@ import (
 // (or of a file that is no executable).
 var errNoAuditData = errors.New("no audit data")
 
-// bytesReaderAt serves ReadAt from memory.
-func bytesReaderAt(b []byte) io.ReaderAt { return bytes.NewReader(b) }
-
 // readBinary lists the crates recorded in the .dep-v0 section of the
 // executable ra holds (ELF, PE, or Mach-O, thin or the first architecture
 // of a fat file), p being its path.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"io/fs"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -122,7 +123,7 @@ func TestAudit(t *testing.T) {
 				if diff := cmp.Diff(want, got); diff != "" {
 					t.Errorf("%s: packages (-want +got):\n%s", view, diff)
 				}
-				w := rec.warnings()
+				w := rec.Lines(slog.LevelWarn)
 				switch {
 				case tc.warn == "" && len(w) != 0:
 					t.Errorf("%s: unexpected warnings %q", view, w)
@@ -197,7 +198,7 @@ func TestObjcopy(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("packages (-want +got):\n%s", diff)
 	}
-	if w := rec.warnings(); len(w) != 0 {
+	if w := rec.Lines(slog.LevelWarn); len(w) != 0 {
 		t.Errorf("warnings %q", w)
 	}
 }

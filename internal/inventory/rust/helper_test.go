@@ -3,14 +3,14 @@ package rust
 import (
 	"bytes"
 	"compress/zlib"
-	"context"
 	"encoding/binary"
 	"encoding/json"
 	"io/fs"
 	"log/slog"
-	"sync"
 	"testing"
 	"testing/fstest"
+
+	"github.com/vigil-sec/vigil/internal/testenv"
 )
 
 // elfWithSection is a minimal little-endian ELF64 executable whose only
@@ -100,45 +100,10 @@ func auditELF(pkgs ...[3]string) []byte {
 // exe is an executable file of a MapFS.
 func exe(data []byte) *fstest.MapFile { return &fstest.MapFile{Data: data, Mode: 0o755} }
 
-// logRecorder keeps the records logged to it.
-type logRecorder struct {
-	mu      sync.Mutex
-	records []slog.Record
-}
-
-func (l *logRecorder) Enabled(context.Context, slog.Level) bool { return true }
-func (l *logRecorder) Handle(_ context.Context, r slog.Record) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.records = append(l.records, r.Clone())
-	return nil
-}
-func (l *logRecorder) WithAttrs([]slog.Attr) slog.Handler { return l }
-func (l *logRecorder) WithGroup(string) slog.Handler      { return l }
-
-// warnings lists every warning as its message and attributes.
-func (l *logRecorder) warnings() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []string
-	for _, r := range l.records {
-		if r.Level < slog.LevelWarn {
-			continue
-		}
-		s := r.Message
-		r.Attrs(func(a slog.Attr) bool {
-			s += " " + a.Key + "=" + a.Value.String()
-			return true
-		})
-		out = append(out, s)
-	}
-	return out
-}
-
 // newRecorded is a Cataloger with cfg whose log is kept.
-func newRecorded(t testing.TB, cfg Config) (*Cataloger, *logRecorder) {
+func newRecorded(t testing.TB, cfg Config) (*Cataloger, *testenv.LogRecorder) {
 	t.Helper()
-	rec := &logRecorder{}
+	rec := &testenv.LogRecorder{}
 	c, err := NewWithConfig(cfg, slog.New(rec))
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 
@@ -129,7 +128,7 @@ func (c *Cataloger) Catalog(ctx context.Context, fsys fs.FS) ([]inventory.Packag
 			return nil, err
 		}
 		if inventory.MatchGlob(lockGlob, f.Path) {
-			pkgs = append(pkgs, c.readLockFile(fsys, f.Path, f.Size)...)
+			pkgs = append(pkgs, c.readLockFile(fsys, f.Path)...)
 		} else {
 			pkgs = append(pkgs, c.readBinaryFile(fsys, f.Path, f.Size)...)
 		}
@@ -139,21 +138,8 @@ func (c *Cataloger) Catalog(ctx context.Context, fsys fs.FS) ([]inventory.Packag
 }
 
 // readLockFile reads the Cargo.lock at p.
-func (c *Cataloger) readLockFile(fsys fs.FS, p string, size int64) []inventory.Package {
-	if size > c.cfg.MaxLockSize {
-		c.log.Warn("rust: skipped Cargo.lock", "path", p, "err", fmt.Errorf("%d bytes, more than the limit of %d", size, c.cfg.MaxLockSize))
-		return nil
-	}
-	f, err := fsys.Open(p)
-	if err != nil {
-		c.log.Warn("rust: skipped Cargo.lock", "path", p, "err", err)
-		return nil
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, c.cfg.MaxLockSize+1))
-	if err == nil && int64(len(data)) > c.cfg.MaxLockSize {
-		err = fmt.Errorf("more than the limit of %d bytes", c.cfg.MaxLockSize)
-	}
+func (c *Cataloger) readLockFile(fsys fs.FS, p string) []inventory.Package {
+	data, err := inventory.ReadFile(fsys, p, c.cfg.MaxLockSize)
 	if err != nil {
 		c.log.Warn("rust: skipped Cargo.lock", "path", p, "err", err)
 		return nil
@@ -171,30 +157,12 @@ func (c *Cataloger) readLockFile(fsys fs.FS, p string, size int64) []inventory.P
 
 // readBinaryFile reads the audit data of the executable at p.
 func (c *Cataloger) readBinaryFile(fsys fs.FS, p string, size int64) []inventory.Package {
-	if size > c.cfg.MaxFileSize {
-		c.log.Warn("rust: skipped executable", "path", p, "err", fmt.Errorf("%d bytes, more than the limit of %d", size, c.cfg.MaxFileSize))
-		return nil
-	}
-	f, err := fsys.Open(p)
+	ra, closer, err := inventory.OpenReaderAt(fsys, p, size, c.cfg.MaxFileSize)
 	if err != nil {
 		c.log.Warn("rust: skipped executable", "path", p, "err", err)
 		return nil
 	}
-	defer f.Close()
-	var ra io.ReaderAt
-	if fra, ok := f.(io.ReaderAt); ok {
-		ra = io.NewSectionReader(fra, 0, size)
-	} else {
-		data, err := io.ReadAll(io.LimitReader(f, c.cfg.MaxFileSize+1))
-		if err == nil && int64(len(data)) > c.cfg.MaxFileSize {
-			err = fmt.Errorf("more than the limit of %d bytes", c.cfg.MaxFileSize)
-		}
-		if err != nil {
-			c.log.Warn("rust: skipped executable", "path", p, "err", err)
-			return nil
-		}
-		ra = bytesReaderAt(data)
-	}
+	defer closer.Close()
 	pkgs, bad, err := c.readBinary(ra, p)
 	switch {
 	case errors.Is(err, errNoAuditData):

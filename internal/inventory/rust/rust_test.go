@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -80,7 +81,7 @@ func TestLock(t *testing.T) {
 				if diff := cmp.Diff(tc.want, got); diff != "" {
 					t.Errorf("%s: packages (-want +got):\n%s", name, diff)
 				}
-				if w := rec.warnings(); len(w) != 0 {
+				if w := rec.Lines(slog.LevelWarn); len(w) != 0 {
 					t.Errorf("%s: warnings %q", name, w)
 				}
 			}
@@ -138,7 +139,7 @@ func TestLockHostile(t *testing.T) {
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("packages (-want +got):\n%s", diff)
 			}
-			w := rec.warnings()
+			w := rec.Lines(slog.LevelWarn)
 			switch {
 			case tc.warn == "" && len(w) != 0:
 				t.Errorf("unexpected warnings %q", w)
@@ -186,7 +187,7 @@ func TestLockFromCargo(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("packages (-want +got):\n%s", diff)
 	}
-	if w := rec.warnings(); len(w) != 0 {
+	if w := rec.Lines(slog.LevelWarn); len(w) != 0 {
 		t.Errorf("warnings %q", w)
 	}
 }
@@ -224,7 +225,7 @@ func TestDeepNestingDefaultCap(t *testing.T) {
 	if err != nil || len(got) != 0 {
 		t.Fatalf("got %v, %v", got, err)
 	}
-	if w := rec.warnings(); len(w) != 1 || !strings.Contains(w[0], "nested deeper") {
+	if w := rec.Lines(slog.LevelWarn); len(w) != 1 || !strings.Contains(w[0], "nested deeper") {
 		t.Errorf("warnings %q", w)
 	}
 }
@@ -250,7 +251,7 @@ func TestMaxBinaries(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("packages (-want +got):\n%s", diff)
 	}
-	if w := rec.warnings(); len(w) != 1 || !strings.Contains(w[0], "too many executables") || !strings.Contains(w[0], "last=bin/a") {
+	if w := rec.Lines(slog.LevelWarn); len(w) != 1 || !strings.Contains(w[0], "too many executables") || !strings.Contains(w[0], "last=bin/a") {
 		t.Errorf("warnings %q", w)
 	}
 }
