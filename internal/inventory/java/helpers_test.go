@@ -6,9 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"testing/fstest"
 
@@ -101,35 +99,6 @@ func compact(pkgs []inventory.Package) []pkg {
 		out = append(out, pkg{p.Name, p.Version, p.Path, p.Confidence})
 	}
 	return out
-}
-
-// logRecorder is a slog handler keeping warnings, for tests that check a
-// skipped file was reported.
-type logRecorder struct {
-	mu   sync.Mutex
-	msgs []string
-}
-
-func (r *logRecorder) Enabled(context.Context, slog.Level) bool { return true }
-func (r *logRecorder) Handle(_ context.Context, rec slog.Record) error {
-	var b strings.Builder
-	b.WriteString(rec.Message)
-	rec.Attrs(func(a slog.Attr) bool {
-		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
-		return true
-	})
-	r.mu.Lock()
-	r.msgs = append(r.msgs, b.String())
-	r.mu.Unlock()
-	return nil
-}
-func (r *logRecorder) WithAttrs([]slog.Attr) slog.Handler { return r }
-func (r *logRecorder) WithGroup(string) slog.Handler      { return r }
-
-func (r *logRecorder) all() string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return strings.Join(r.msgs, "\n")
 }
 
 func contextWithCancel(t testing.TB) (context.Context, context.CancelFunc) {

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/vigil-sec/vigil/internal/testenv"
 )
 
 // rawEntry writes an entry whose header says what the test wants, whatever
@@ -169,7 +170,7 @@ func TestHostile(t *testing.T) {
 			if tc.cfg != nil {
 				cfg = *tc.cfg
 			}
-			rec := &logRecorder{}
+			rec := &testenv.LogRecorder{}
 			c, err := NewWithConfig(cfg, slog.New(rec))
 			if err != nil {
 				t.Fatal(err)
@@ -182,7 +183,7 @@ func TestHostile(t *testing.T) {
 			if diff := cmp.Diff(want, compact(got), sortPkgs()); diff != "" {
 				t.Errorf("packages (-want +got):\n%s", diff)
 			}
-			logs := rec.all()
+			logs := rec.String()
 			for _, w := range tc.warns {
 				if !strings.Contains(logs, w) {
 					t.Errorf("no warning with %q in:\n%s", w, logs)
@@ -223,11 +224,11 @@ func TestNoReaderAt(t *testing.T) {
 	}
 	cfg := DefaultConfig()
 	cfg.MaxNestedSize = 10
-	rec := &logRecorder{}
+	rec := &testenv.LogRecorder{}
 	c, _ := NewWithConfig(cfg, slog.New(rec))
 	got, err = c.Catalog(t.Context(), noReaderAtFS{mapFS(files)})
-	if err != nil || len(got) != 0 || !strings.Contains(rec.all(), "not seekable") {
-		t.Errorf("got %v, %v; logs %s", got, err, rec.all())
+	if err != nil || len(got) != 0 || !strings.Contains(rec.String(), "not seekable") {
+		t.Errorf("got %v, %v; logs %s", got, err, rec.String())
 	}
 }
 
@@ -272,11 +273,11 @@ func TestTooManyArchives(t *testing.T) {
 	t.Parallel()
 	cfg := DefaultConfig()
 	cfg.MaxArchives = 2
-	rec := &logRecorder{}
+	rec := &testenv.LogRecorder{}
 	c, _ := NewWithConfig(cfg, slog.New(rec))
 	jar := zipOf(t, pom("g", "x", "1"))
 	got, err := c.Catalog(t.Context(), mapFS(map[string][]byte{"a.jar": jar, "b.jar": jar, "c.jar": jar}))
-	if err != nil || len(got) != 2 || !strings.Contains(rec.all(), "too many archives") {
-		t.Errorf("got %d packages, %v; logs %s", len(got), err, rec.all())
+	if err != nil || len(got) != 2 || !strings.Contains(rec.String(), "too many archives") {
+		t.Errorf("got %d packages, %v; logs %s", len(got), err, rec.String())
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/vigil-sec/vigil/internal/inventory"
 )
 
 // maxField caps a groupId, artifactId or version.
@@ -40,11 +42,11 @@ func pomCoord(props map[string]string, pathGroup, pathArtifact string) (coord, e
 	}
 	switch {
 	case !validCoordPart(c.group):
-		return coord{}, fmt.Errorf("bad groupId %s", clip(c.group))
+		return coord{}, fmt.Errorf("bad groupId %s", inventory.Clip(c.group, 80))
 	case !validCoordPart(c.artifact):
-		return coord{}, fmt.Errorf("bad artifactId %s", clip(c.artifact))
+		return coord{}, fmt.Errorf("bad artifactId %s", inventory.Clip(c.artifact, 80))
 	case !validVersion(c.version):
-		return coord{}, fmt.Errorf("bad version %s", clip(c.version))
+		return coord{}, fmt.Errorf("bad version %s", inventory.Clip(c.version, 80))
 	}
 	return c, nil
 }
@@ -81,14 +83,6 @@ func validVersion(s string) bool {
 		}
 	}
 	return true
-}
-
-// clip quotes s for a log message, cut to 80 bytes.
-func clip(s string) string {
-	if len(s) > 80 {
-		return fmt.Sprintf("%q...", s[:80])
-	}
-	return fmt.Sprintf("%q", s)
 }
 
 // selfIndex picks, among the pom.properties of one archive (sorted), the

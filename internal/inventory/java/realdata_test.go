@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/vigil-sec/vigil/internal/inventory"
+	"github.com/vigil-sec/vigil/internal/testenv"
 )
 
 // TestDebianJars reads the jars Debian installed in /usr/share/java on this
@@ -19,12 +20,12 @@ func TestDebianJars(t *testing.T) {
 	if _, err := os.Stat(dir + "/commons-lang3.jar"); err != nil {
 		t.Skipf("no Debian jars here: %v", err)
 	}
-	rec := &logRecorder{}
+	rec := &testenv.LogRecorder{}
 	got, err := New(slog.New(rec)).Catalog(t.Context(), os.DirFS(dir))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d packages from %s; warnings:\n%s", len(got), dir, rec.all())
+	t.Logf("%d packages from %s; warnings:\n%s", len(got), dir, rec.String())
 	for _, p := range got {
 		t.Logf("%-60s %-20s %-4s %s", p.Name, p.Version, p.Confidence, p.Path)
 		if fi, err := os.Lstat(dir + "/" + strings.SplitN(p.Path, "!/", 2)[0]); err != nil || !fi.Mode().IsRegular() {
