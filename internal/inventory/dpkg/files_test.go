@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"testing/fstest"
 
@@ -16,35 +15,8 @@ import (
 
 	"github.com/vigil-sec/vigil/internal/inventory"
 	"github.com/vigil-sec/vigil/internal/inventory/filelist"
+	"github.com/vigil-sec/vigil/internal/testenv"
 )
-
-// logRecorder keeps the messages and attributes of the records logged.
-type logRecorder struct {
-	mu   sync.Mutex
-	msgs []string
-}
-
-func (r *logRecorder) Enabled(context.Context, slog.Level) bool { return true }
-func (r *logRecorder) WithAttrs([]slog.Attr) slog.Handler       { return r }
-func (r *logRecorder) WithGroup(string) slog.Handler            { return r }
-func (r *logRecorder) Handle(_ context.Context, rec slog.Record) error {
-	var b strings.Builder
-	b.WriteString(rec.Message)
-	rec.Attrs(func(a slog.Attr) bool {
-		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
-		return true
-	})
-	r.mu.Lock()
-	r.msgs = append(r.msgs, b.String())
-	r.mu.Unlock()
-	return nil
-}
-
-func (r *logRecorder) all() string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return strings.Join(r.msgs, "\n")
-}
 
 // filesOf maps "name:arch" to Files.
 func filesOf(pkgs []inventory.Package) map[string][]string {
@@ -223,7 +195,7 @@ func TestFilesHostile(t *testing.T) {
 			if tt.cfg != nil {
 				tt.cfg(&cfg)
 			}
-			rec := &logRecorder{}
+			rec := &testenv.LogRecorder{}
 			c, err := NewWithConfig(cfg, slog.New(rec))
 			if err != nil {
 				t.Fatal(err)
@@ -246,7 +218,7 @@ func TestFilesHostile(t *testing.T) {
 			if diff := cmp.Diff(want, filesOf(pkgs)); diff != "" {
 				t.Errorf("Files (-want +got):\n%s", diff)
 			}
-			log := rec.all()
+			log := rec.String()
 			for _, w := range tt.wantLog {
 				if !strings.Contains(log, w) {
 					t.Errorf("log lacks %q:\n%s", w, log)
