@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"compress/gzip"
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -12,7 +11,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -21,34 +19,6 @@ import (
 	"github.com/vigil-sec/vigil/internal/inventory/filelist"
 	"github.com/vigil-sec/vigil/internal/testenv"
 )
-
-// logRecorder keeps the messages and attributes of the records logged.
-type logRecorder struct {
-	mu   sync.Mutex
-	msgs []string
-}
-
-func (r *logRecorder) Enabled(context.Context, slog.Level) bool { return true }
-func (r *logRecorder) WithAttrs([]slog.Attr) slog.Handler       { return r }
-func (r *logRecorder) WithGroup(string) slog.Handler            { return r }
-func (r *logRecorder) Handle(_ context.Context, rec slog.Record) error {
-	var b strings.Builder
-	b.WriteString(rec.Message)
-	rec.Attrs(func(a slog.Attr) bool {
-		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
-		return true
-	})
-	r.mu.Lock()
-	r.msgs = append(r.msgs, b.String())
-	r.mu.Unlock()
-	return nil
-}
-
-func (r *logRecorder) all() string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return strings.Join(r.msgs, "\n")
-}
 
 func filesByName(pkgs []inventory.Package) map[string][]string {
 	m := map[string][]string{}
@@ -105,7 +75,7 @@ func TestFilesHostile(t *testing.T) {
 			if tt.cfg != nil {
 				tt.cfg(&cfg)
 			}
-			rec := &logRecorder{}
+			rec := &testenv.LogRecorder{}
 			c, err := NewWithConfig(cfg, slog.New(rec))
 			if err != nil {
 				t.Fatal(err)
@@ -117,7 +87,7 @@ func TestFilesHostile(t *testing.T) {
 			if diff := cmp.Diff(tt.want, filesByName(pkgs)); diff != "" {
 				t.Errorf("Files (-want +got):\n%s", diff)
 			}
-			log := rec.all()
+			log := rec.String()
 			for _, w := range tt.wantLog {
 				if !strings.Contains(log, w) {
 					t.Errorf("log lacks %q:\n%s", w, log)
