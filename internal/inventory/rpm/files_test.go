@@ -1,15 +1,12 @@
 package rpm
 
 import (
-	"context"
-	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -18,28 +15,6 @@ import (
 	"github.com/vigil-sec/vigil/internal/inventory/filelist"
 	"github.com/vigil-sec/vigil/internal/testenv"
 )
-
-// logRecorder keeps the messages and attributes of the records logged.
-type logRecorder struct {
-	mu   sync.Mutex
-	msgs []string
-}
-
-func (r *logRecorder) Enabled(context.Context, slog.Level) bool { return true }
-func (r *logRecorder) WithAttrs([]slog.Attr) slog.Handler       { return r }
-func (r *logRecorder) WithGroup(string) slog.Handler            { return r }
-func (r *logRecorder) Handle(_ context.Context, rec slog.Record) error {
-	var b strings.Builder
-	b.WriteString(rec.Message)
-	rec.Attrs(func(a slog.Attr) bool {
-		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
-		return true
-	})
-	r.mu.Lock()
-	r.msgs = append(r.msgs, b.String())
-	r.mu.Unlock()
-	return nil
-}
 
 func TestFilesHostile(t *testing.T) {
 	t.Parallel()
@@ -111,7 +86,7 @@ func TestFilesLogAndCaps(t *testing.T) {
 			t.Parallel()
 			cfg := DefaultConfig(t.TempDir())
 			cfg.MaxFiles = tc.maxFiles
-			rec := &logRecorder{}
+			rec := &testenv.LogRecorder{}
 			c, err := NewWithConfig(cfg, slog.New(rec))
 			if err != nil {
 				t.Fatal(err)
@@ -123,12 +98,13 @@ func TestFilesLogAndCaps(t *testing.T) {
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
-			if len(rec.msgs) != len(tc.log) {
-				t.Fatalf("log %q, want %d records", rec.msgs, len(tc.log))
+			msgs := rec.Lines(slog.LevelDebug)
+			if len(msgs) != len(tc.log) {
+				t.Fatalf("log %q, want %d records", msgs, len(tc.log))
 			}
 			for i, w := range tc.log {
-				if !strings.HasPrefix(rec.msgs[i], w) {
-					t.Errorf("log %d = %q, want %q...", i, rec.msgs[i], w)
+				if !strings.HasPrefix(msgs[i], w) {
+					t.Errorf("log %d = %q, want %q...", i, msgs[i], w)
 				}
 			}
 		})
