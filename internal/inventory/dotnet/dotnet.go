@@ -2,7 +2,6 @@ package dotnet
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -93,57 +92,15 @@ func (c *Cataloger) Globs() []string { return []string{globDeps, globLock} }
 // or entry is logged and skipped; Catalog fails only when ctx ends or fsys
 // itself fails.
 func (c *Cataloger) Catalog(ctx context.Context, fsys fs.FS) ([]inventory.Package, error) {
-	files, truncated, err := inventory.Find(ctx, fsys, inventory.FindOptions{Globs: c.Globs(), Max: c.cfg.MaxFiles})
-	if err != nil {
-		return nil, fmt.Errorf("dotnet: %w", err)
-	}
-	if truncated {
-		c.log.Warn("dotnet: too many files, the rest not read", "max", c.cfg.MaxFiles, "last", files[len(files)-1].Path)
-	}
-	var all []inventory.Package
-	for _, f := range files {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		p := f.Path
-		b, err := inventory.ReadFile(fsys, p, c.cfg.MaxFileSize)
-		switch {
-		case inventory.Absent(err):
-			continue
-		case errors.Is(err, inventory.ErrTooLarge):
-			c.log.Warn("dotnet: skipped file", "path", p, "err", err)
-			continue
-		case err != nil:
-			return nil, err
-		}
-		parse := c.parseDeps
-		if path.Base(p) == "packages.lock.json" {
-			parse = c.parseLock
-		}
-		pkgs, bad, err := parse(b, p)
-		if err != nil {
-			c.log.Warn("dotnet: skipped file", "path", p, "err", err)
-			continue
-		}
-		warnEntries(c.log, p, bad)
-		all = append(all, pkgs...)
-	}
-	inventory.SortPackages(all)
-	return all, nil
-}
-
-// maxWarnings is how many malformed entries of one file are logged one by
-// one; the rest are counted in one more warning.
-const maxWarnings = 10
-
-func warnEntries(log *slog.Logger, file string, bad []error) {
-	for i, e := range bad {
-		if i == maxWarnings {
-			log.Warn("dotnet: more malformed entries skipped", "path", file, "count", len(bad)-maxWarnings)
-			return
-		}
-		log.Warn("dotnet: skipped malformed entry", "path", file, "err", e)
-	}
+	return inventory.CatalogFiles(ctx, fsys, inventory.FilesOptions{
+		Name: "dotnet", Globs: c.Globs(), MaxFiles: c.cfg.MaxFiles, MaxFileSize: c.cfg.MaxFileSize, Log: c.log,
+		Parser: func(p string) inventory.ParseFunc {
+			if path.Base(p) == "packages.lock.json" {
+				return c.parseLock
+			}
+			return c.parseDeps
+		},
+	})
 }
 
 // validID accepts NuGet package IDs: letters, digits, '.', '_' and '-', at

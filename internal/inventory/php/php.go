@@ -2,7 +2,6 @@ package php
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -92,57 +91,15 @@ func (c *Cataloger) Globs() []string { return []string{globLock, globInstalled} 
 // hostile file or entry is logged and skipped; Catalog fails only when ctx
 // ends or fsys itself fails.
 func (c *Cataloger) Catalog(ctx context.Context, fsys fs.FS) ([]inventory.Package, error) {
-	files, truncated, err := inventory.Find(ctx, fsys, inventory.FindOptions{Globs: c.Globs(), Max: c.cfg.MaxFiles})
-	if err != nil {
-		return nil, fmt.Errorf("php: %w", err)
-	}
-	if truncated {
-		c.log.Warn("php: too many files, the rest not read", "max", c.cfg.MaxFiles, "last", files[len(files)-1].Path)
-	}
-	var all []inventory.Package
-	for _, f := range files {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		p := f.Path
-		b, err := inventory.ReadFile(fsys, p, c.cfg.MaxFileSize)
-		switch {
-		case inventory.Absent(err):
-			continue
-		case errors.Is(err, inventory.ErrTooLarge):
-			c.log.Warn("php: skipped file", "path", p, "err", err)
-			continue
-		case err != nil:
-			return nil, err
-		}
-		parse := c.parseLock
-		if path.Base(p) == "installed.json" {
-			parse = c.parseInstalled
-		}
-		pkgs, bad, err := parse(b, p)
-		if err != nil {
-			c.log.Warn("php: skipped file", "path", p, "err", err)
-			continue
-		}
-		warnEntries(c.log, p, bad)
-		all = append(all, pkgs...)
-	}
-	inventory.SortPackages(all)
-	return all, nil
-}
-
-// maxWarnings is how many malformed entries of one file are logged one by
-// one; the rest are counted in one more warning.
-const maxWarnings = 10
-
-func warnEntries(log *slog.Logger, file string, bad []error) {
-	for i, e := range bad {
-		if i == maxWarnings {
-			log.Warn("php: more malformed entries skipped", "path", file, "count", len(bad)-maxWarnings)
-			return
-		}
-		log.Warn("php: skipped malformed entry", "path", file, "err", e)
-	}
+	return inventory.CatalogFiles(ctx, fsys, inventory.FilesOptions{
+		Name: "php", Globs: c.Globs(), MaxFiles: c.cfg.MaxFiles, MaxFileSize: c.cfg.MaxFileSize, Log: c.log,
+		Parser: func(p string) inventory.ParseFunc {
+			if path.Base(p) == "installed.json" {
+				return c.parseInstalled
+			}
+			return c.parseLock
+		},
+	})
 }
 
 // validName accepts "vendor/package": two non-empty parts of letters,

@@ -137,7 +137,7 @@ func (c *Cataloger) Catalog(ctx context.Context, fsys fs.FS) ([]inventory.Packag
 			c.log.Warn("ruby: skipped file", "path", p, "err", err)
 			continue
 		}
-		warnEntries(c.log, p, bad)
+		inventory.WarnEntries(c.log, "ruby", p, bad)
 		all = append(all, pkgs...)
 	}
 	inventory.SortPackages(all)
@@ -189,20 +189,6 @@ func (l *lineReader) next() (line []byte, truncated bool, err error) {
 		return nil, false, &readError{err}
 	}
 	return line, truncated, nil
-}
-
-// maxWarnings is how many malformed entries of one file are logged one by
-// one; the rest are counted in one more warning.
-const maxWarnings = 10
-
-func warnEntries(log *slog.Logger, file string, bad []error) {
-	for i, e := range bad {
-		if i == maxWarnings {
-			log.Warn("ruby: more malformed entries skipped", "path", file, "count", len(bad)-maxWarnings)
-			return
-		}
-		log.Warn("ruby: skipped malformed entry", "path", file, "err", e)
-	}
 }
 
 // validName accepts gem names: letters, digits, '.', '_' and '-', at most
