@@ -6,7 +6,9 @@
 // whiteouts and keeps only the files callers asked for, by path (keep
 // patterns) or by content (Config.Markers: executables holding one of some
 // byte strings, wherever they are); the resulting View answers what the
-// file system looks like after each layer.
+// file system looks like after each layer. A root file system directory is
+// walked once in place, and its View shows the same kind of kept files,
+// read from the directory.
 //
 // Layers are hostile input: paths are cleaned and confined to the image root,
 // symlinks resolve inside it, and size, ratio and entry limits bound what a
@@ -49,12 +51,39 @@ package image
 // executables of 1 MiB on average, 5 with a marker, cost ~0.05 s more CPU
 // per walk than without markers (~0.7 s).
 //
-// A directory source is not walked: its View shows every file as it is,
-// so executables holding a marker are there with no work at Walk; a
-// ContentCataloger reading them should read sections (debug/buildinfo,
-// debug/elf), not whole files: on a host's / (3,400 executables, 3.7 GB),
-// searching every byte takes 12 s warm and 40 s cold, looking up the
-// ".go.buildinfo" and ".dep-v0" sections 0.25 s and 1.8 s.
+// A directory source ("dir": vigil scan rootfs /) is walked once, in
+// place, by walkDir; nothing is copied and the cache is not used. Each
+// directory is opened from its parent's os.Root (so nothing outside the
+// tree is reached even if it changes during the walk) and listed with its
+// entries' lstat; symlinked directories are not followed. Not entered:
+// the top-level proc, sys and dev of any root (as trivy does by default),
+// any directory on another device whose statfs type is a kernel pseudo
+// file system (proc, sysfs, cgroup, devpts, debugfs, tracefs, bpf, ...)
+// or a network one (NFS, CIFS/SMB), and Config.CacheDir. The walk records
+// what a layer walk records: files a keep pattern names, the directories
+// and symlinks on the way to them, and executables holding a marker. For
+// an ELF file with section headers, the two known markers are decided by
+// the section table (".go.buildinfo" for Go's, ".dep-v0" for
+// cargo-auditable's): each marker is the start of that section, so this
+// is an optimisation with the same result as searching every byte
+// (TestDirViewELFShortcut compares both ways; on this host's / both keep
+// the same 113 executables, and the section table costs a few hundred
+// bytes per file instead of the whole file). Other markers, ELF files
+// without section headers, Mach-O and PE files are searched byte by byte
+// up to the first hit. MaxEntries and MaxKeptEntries bound the walk;
+// MaxFileBytes and MaxKeptBytes do not apply (nothing is copied).
+//
+// Its View (dirView) shows only what the walk recorded, read from the
+// directory itself: ReadDir lists the kept files and the directories and
+// symlinks leading to them; Stat and Open go to the file through the
+// os.Root; a path not kept is fs.ErrNotExist. Names resolve over the
+// record as in a layer view, except that a name a keep pattern matches in
+// full (etc/os-release, a *.jar link) is resolved over the real tree when
+// the record cannot resolve it, so fixed paths read what their links
+// designate. Benchmarks (BenchmarkWalkDir, 2 loaded cores): a synthetic
+// tree of 42,000 entries in 0.35 s (0.5 s with markers); this host's /
+// (776,000 entries) in ~9-10 s, where each cataloger used to walk the
+// whole tree itself (vigil sbom rootfs: 605 s before, 9-30 s after).
 //
 // The View is an overlay of those per-layer records, looked up top-down, with
 // whiteouts, opaque directories and non-directories hiding lower entries.

@@ -40,6 +40,9 @@ type entry struct {
 	Content bool `json:"c,omitempty"`
 
 	dir string // the layer directory holding Blob
+	// info is what a directory walk saw (Lstat) at this path; nil for a
+	// layer's entries.
+	info fs.FileInfo
 }
 
 // ErrNotKept is the error of the merged view (View.FS) for a path whose

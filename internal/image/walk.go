@@ -189,6 +189,10 @@ func (v *View) Close() error {
 // Walk streams every layer of img once, keeping only the files that match keep
 // (see inventory.Cataloger.Globs for the syntax), and returns the view.
 //
+// A directory source ("dir") is walked once, in place: nothing is copied,
+// and its view shows the kept files as they are in the directory (see
+// walkDir). The cache is not used for it.
+//
 // Layers are walked in parallel and each is verified against its digest
 // before its result is used or cached. A layer whose result is cached under
 // the same digest and keep patterns is not opened at all. A refused layer
@@ -206,18 +210,14 @@ func Walk(ctx context.Context, img *Image, keep []string, cfg Config, obs Observ
 	if obs.Progress == nil {
 		obs.Progress = func(ProgressEvent) {}
 	}
+	keep = slices.Compact(slices.Sorted(slices.Values(keep)))
+	cfg.Markers = normMarkers(cfg.Markers)
 	if img.Source == "dir" {
-		root, err := os.OpenRoot(img.Dir)
-		if err != nil {
-			return nil, fmt.Errorf("open root file system: %w", err)
-		}
-		return &View{layers: []string{""}, fss: []fs.FS{&dirFS{root: root}}, touched: [][]string{nil}, root: root}, nil
+		return walkDirSource(ctx, img, keep, cfg, obs)
 	}
 	if len(img.Layers) == 0 {
 		return nil, fmt.Errorf("walk %s: image has no layers", img.Name)
 	}
-	keep = slices.Compact(slices.Sorted(slices.Values(keep)))
-	cfg.Markers = normMarkers(cfg.Markers)
 	w := &walker{cfg: cfg, obs: obs, keep: keep, m: newMatcher(keep)}
 	for _, d := range []string{w.layersDir(), filepath.Join(cfg.CacheDir, "tmp")} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
@@ -235,6 +235,25 @@ func Walk(ctx context.Context, img *Image, keep []string, cfg Config, obs Observ
 		return nil, err
 	}
 	return view, nil
+}
+
+// walkDirSource walks the directory of img and returns its view.
+func walkDirSource(ctx context.Context, img *Image, keep []string, cfg Config, obs Observer) (*View, error) {
+	root, err := os.OpenRoot(img.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("open root file system: %w", err)
+	}
+	m := newMatcher(keep)
+	d, skipped, err := walkDir(ctx, root, m, &cfg, obs.Log)
+	if err != nil {
+		_ = root.Close()
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("walk %s: %w", img.Dir, ctx.Err())
+		}
+		return nil, fmt.Errorf("walk %s: %w", img.Dir, err)
+	}
+	v := newDirView(root, d, m, skipped)
+	return &View{layers: []string{""}, fss: []fs.FS{v}, touched: [][]string{nil}, root: root}, nil
 }
 
 // walker is the state shared by the layers of one walk.
