@@ -18,6 +18,11 @@ type pattern struct {
 	rest    string   // the pattern without "**/"
 	comps   []string // rest split on "/"
 	prefix  string   // the literal bytes of rest before its first meta character
+	suffix  string   // the literal bytes of rest after its last meta character
+	// slashes is the number of "/" in rest when only a literal "/" can
+	// match a "/" (no character class, no escape), else -1: a name can
+	// then only match with exactly that many.
+	slashes int
 }
 
 func newMatcher(keep []string) *matcher {
@@ -33,6 +38,11 @@ func newMatcher(keep []string) *matcher {
 			i = len(p.rest)
 		}
 		p.prefix = p.rest[:i]
+		p.suffix = p.rest[strings.LastIndexAny(p.rest, `*?[]\`)+1:]
+		p.slashes = -1
+		if !strings.ContainsAny(p.rest, `[\`) {
+			p.slashes = strings.Count(p.rest, "/")
+		}
 		m.pats = append(m.pats, p)
 	}
 	return m
@@ -49,6 +59,30 @@ func (m *matcher) keep(name string) bool {
 }
 
 func (p *pattern) match(name string) bool {
+	// Whatever matches ends with the literal tail: most names stop here.
+	if !strings.HasSuffix(name, p.suffix) {
+		return false
+	}
+	if p.anyDirs && p.slashes >= 0 {
+		// Only the suffix of name with as many components as rest can
+		// match it.
+		i := len(name)
+		for range p.slashes + 1 {
+			i = strings.LastIndexByte(name[:i], '/')
+			if i < 0 {
+				break
+			}
+		}
+		if i < 0 && strings.Count(name, "/") < p.slashes {
+			return false
+		}
+		name = name[i+1:]
+		if !strings.HasPrefix(name, p.prefix) {
+			return false
+		}
+		ok, _ := path.Match(p.rest, name)
+		return ok
+	}
 	if !p.anyDirs {
 		if !strings.HasPrefix(name, p.prefix) {
 			return false
