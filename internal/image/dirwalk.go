@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path"
+	"slices"
 )
 
 const (
@@ -120,8 +121,8 @@ func (w *dirWalk) warn(reason, p string) {
 }
 
 func (w *dirWalk) logWarned() {
-	for reason, n := range w.warned {
-		w.log.Warn("directory walk: skipped", "reason", reason, "path", w.firstBad[reason], "count", n)
+	for _, reason := range slices.Sorted(mapKeys(w.warned)) {
+		w.log.Warn("directory walk: skipped", "reason", reason, "path", w.firstBad[reason], "count", w.warned[reason])
 	}
 }
 
@@ -134,10 +135,10 @@ func (w *dirWalk) record(e *entry) error {
 	return nil
 }
 
-// dir walks directory p, which r is rooted at (each entry's FileInfo
-// comes from ReadDir, which stats it relative to the directory's
-// descriptor); parent is the FileInfo of
-// the directory above (nil for the root). It reports whether it recorded
+// dir walks directory p, which r is rooted at; parent is the FileInfo of
+// the directory above (nil for the root). Each entry's FileInfo comes from
+// ReadDir, which stats it relative to the directory's descriptor (a
+// directory opened in an os.Root). It reports whether it recorded
 // anything, so that the directories on the way to a kept file are recorded
 // too.
 func (w *dirWalk) dir(r *os.Root, p string, parent os.FileInfo, depth int) (bool, error) {
