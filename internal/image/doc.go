@@ -82,8 +82,10 @@ package image
 // the record cannot resolve it, so fixed paths read what their links
 // designate. Benchmarks (BenchmarkWalkDir, 2 loaded cores): a synthetic
 // tree of 42,000 entries in 0.35 s (0.5 s with markers); this host's /
-// (776,000 entries) in ~9-10 s, where each cataloger used to walk the
-// whole tree itself (vigil sbom rootfs: 605 s before, 9-30 s after).
+// (776,000 entries) in ~9-10 s. Each cataloger used to walk the whole
+// tree itself: vigil sbom rootfs over a bind mount of this host's / took
+// 657 s (274 s user, 364 s sys) and takes 15 s (6 s user, 7.5 s sys),
+// listing the same 7,009 packages.
 //
 // The View is an overlay of those per-layer records, looked up top-down, with
 // whiteouts, opaque directories and non-directories hiding lower entries.
