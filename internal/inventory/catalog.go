@@ -99,6 +99,9 @@ func Catalog(ctx context.Context, v Layered, cats []Cataloger, d *Distro, log *s
 			all = append(all, p)
 		}
 	}
+	// Sorted first, so that which of two spellings of a name in one file
+	// ("Flask" and "flask") a merge keeps does not depend on map order.
+	SortPackages(all)
 	markOwned(all)
 	layerOrder := make(map[string]int, n)
 	for i := range n {
