@@ -168,12 +168,12 @@ func TestValid(t *testing.T) {
 
 func TestFor(t *testing.T) {
 	t.Parallel()
-	for _, eco := range []string{"deb", "apk", "rpm"} {
+	for _, eco := range []string{"deb", "apk", "rpm", "npm", "golang", "cargo", "pypi", "maven", "nuget", "gem", "composer", "semver"} {
 		if _, ok := For(eco); !ok {
 			t.Errorf("For(%q) = false", eco)
 		}
 	}
-	for _, eco := range []string{"", "Debian", "npm", "DEB"} {
+	for _, eco := range []string{"", "Debian", "PyPI", "DEB", "conan"} {
 		if c, ok := For(eco); ok || c != nil {
 			t.Errorf("For(%q) = %v, %v; want nil, false", eco, c, ok)
 		}

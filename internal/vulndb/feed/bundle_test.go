@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vigil-sec/vigil/internal/vulndb"
 )
 
 // fakeDBFile builds a small fake database holding the shared KEV catalogue.
@@ -171,7 +173,7 @@ func TestImportBundleRefused(t *testing.T) {
 		{"not a database", func(t *testing.T) string {
 			junk := []byte("not a database at all")
 			m2 := m
-			m2.Schema = 1
+			m2.Schema = vulndb.SchemaVersion
 			m2.DB.Size = int64(len(junk))
 			m2.DB.SHA256 = "ab0cdb8f6a0b1b3b4e1b2c1b5f1d6c3f0b9b6d1a2e8f7c4d5a6b7c8d9e0f1a2b"
 			return writeBundle(t, []tarFile{{name: manifestName, data: mustJSON(t, m2)}, {name: bundleDBName, data: junk}})
