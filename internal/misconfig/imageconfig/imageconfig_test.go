@@ -77,7 +77,9 @@ func TestCheck(t *testing.T) {
 		{name: "port 22", mod: func(c *v1.ConfigFile) { c.Config.ExposedPorts["22/tcp"] = struct{}{} }, want: []string{RuleExposeSSH + "@config:ExposedPorts"}},
 		{name: "port 22 bare", mod: func(c *v1.ConfigFile) { c.Config.ExposedPorts["22"] = struct{}{} }, want: []string{RuleExposeSSH + "@config:ExposedPorts"}},
 		{name: "sshd entrypoint", mod: func(c *v1.ConfigFile) { c.Config.Entrypoint = []string{"/usr/sbin/sshd", "-D"} }, want: []string{RuleSSHD + "@config:Entrypoint"}},
-		{name: "sshd via shell cmd", mod: func(c *v1.ConfigFile) { c.Config.Cmd = []string{"/bin/sh", "-c", "service foo start && /usr/sbin/sshd -D"} }, want: []string{RuleSSHD + "@config:Cmd"}},
+		{name: "sshd via shell cmd", mod: func(c *v1.ConfigFile) {
+			c.Config.Cmd = []string{"/bin/sh", "-c", "service foo start && /usr/sbin/sshd -D"}
+		}, want: []string{RuleSSHD + "@config:Cmd"}},
 		{name: "latest explicit", ref: "alpine:latest", want: []string{RuleLatestTag + "@ref"}},
 		{name: "latest implied", ref: "alpine", want: []string{RuleLatestTag + "@ref"}},
 		{name: "tag only", ref: "registry.example:5000/app:1.2", want: []string{RuleNoDigest + "@ref"}},
