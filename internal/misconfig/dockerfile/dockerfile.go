@@ -317,14 +317,13 @@ func runText(n *parser.Node) string {
 }
 
 var (
-	cmdSep   = regexp.MustCompile(`&&|\|\||;|\n`)
 	shellCmd = regexp.MustCompile(`^(?:sudo\s+(?:-\S+\s+)*)?(?:/usr)?(?:/bin/)?(?:ba|z|da|a|k)?sh\b`)
 )
 
 func (c *checker) checkRun(n *parser.Node) {
 	text := runText(n)
 	sudo, pipe := false, false
-	for _, cmd := range cmdSep.Split(text, -1) {
+	for _, cmd := range splitCommands(text) {
 		parts := strings.Split(cmd, "|")
 		for i, p := range parts {
 			w := strings.Fields(p)
@@ -358,6 +357,27 @@ func (c *checker) checkRun(n *parser.Node) {
 			Remediation: "Download to a file, verify its checksum or signature, then run it.",
 		})
 	}
+}
+
+// splitCommands splits shell text on &&, ||, ; and newlines (quoting is
+// not understood); pipes stay inside a command.
+func splitCommands(s string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ';', '\n':
+			out = append(out, s[start:i])
+			start = i + 1
+		case '&', '|':
+			if i+1 < len(s) && s[i+1] == s[i] {
+				out = append(out, s[start:i])
+				start = i + 2
+				i++
+			}
+		}
+	}
+	return append(out, s[start:])
 }
 
 func isShell(s string) bool {

@@ -238,3 +238,12 @@ func BenchmarkCheck(b *testing.B) {
 		}
 	}
 }
+
+func TestSplitCommands(t *testing.T) {
+	t.Parallel()
+	got := splitCommands("a && b || c; d\ne | f & g")
+	want := []string{"a ", " b ", " c", " d", "e | f & g"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
