@@ -1,0 +1,499 @@
+package k8s
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"k8s.io/pod-security-admission/api"
+	"k8s.io/pod-security-admission/policy"
+
+	"github.com/vigil-sec/vigil/internal/finding"
+)
+
+func checkFile(t testing.TB, name string, cfg Config) Result {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Check(context.Background(), bytes.NewReader(data), name, cfg)
+	if err != nil {
+		t.Fatalf("Check(%s): %v", name, err)
+	}
+	return res
+}
+
+// ids returns the sorted distinct rule IDs of findings for object (all
+// objects when empty), without PSS findings.
+func ids(res Result, object string) []string {
+	var out []string
+	for _, f := range res.Findings {
+		if strings.HasPrefix(f.RuleID, "VGL-K8S-PSS-") || (object != "" && f.Location.Object != object) {
+			continue
+		}
+		if !slices.Contains(out, f.RuleID) {
+			out = append(out, f.RuleID)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func sorted(s ...string) []string { slices.Sort(s); return s }
+
+func TestFixtures(t *testing.T) {
+	t.Parallel()
+	allowed := DefaultConfig()
+	allowed.AllowedRegistries = []string{"registry.example.com/acme", "quay.io"}
+	tests := []struct {
+		file   string
+		cfg    Config
+		object string
+		want   []string
+	}{
+		{"secure-pod.yaml", allowed, "", nil},
+		{"insecure-pod.yaml", allowed, "Pod/default/insecure", sorted(
+			IDPrivileged, IDPrivilegeEsc, IDCapsNotDropped, IDCapsAdded, IDCapsAddedDangerous,
+			IDRunAsNonRoot, IDRunAsRootUID, IDReadOnlyRootFS, IDHostPath, IDHostNetwork, IDHostPID,
+			IDHostIPC, IDHostPort, IDSATokenAutomount, IDSeccompMissing, IDSeccompUnconfined,
+			IDAppArmorUnconfined, IDNoCPULimit, IDNoMemoryLimit, IDImageNoDigest, IDImageRegistry,
+			IDEnvSecretLiteral)},
+		{"field-profiles.yaml", allowed, "Pod/ops/fields", sorted(
+			IDPrivilegeEsc, IDCapsNotDropped, IDRunAsRootUID, IDReadOnlyRootFS, IDSATokenAutomount,
+			IDSeccompUnconfined, IDAppArmorUnconfined, IDNoCPULimit, IDNoMemoryLimit)},
+		{"list.yaml", DefaultConfig(), "Pod/x/listed-pod", sorted(
+			IDPrivilegeEsc, IDCapsNotDropped, IDRunAsNonRoot, IDReadOnlyRootFS, IDHostNetwork,
+			IDSATokenAutomount, IDSeccompMissing, IDNoCPULimit, IDNoMemoryLimit, IDImageNoDigest)},
+		{"list.yaml", DefaultConfig(), "Deployment/x/listed-deploy", sorted(
+			IDPrivileged, IDPrivilegeEsc, IDCapsNotDropped, IDRunAsNonRoot, IDReadOnlyRootFS,
+			IDSATokenAutomount, IDSeccompMissing, IDNoCPULimit, IDNoMemoryLimit, IDImageNoDigest)},
+		{"list.json", DefaultConfig(), "Pod/j/json-pod", sorted(
+			IDPrivilegeEsc, IDCapsNotDropped, IDRunAsNonRoot, IDReadOnlyRootFS, IDHostIPC, IDHostPort,
+			IDSATokenAutomount, IDSeccompMissing, IDNoCPULimit, IDNoMemoryLimit, IDImageNoDigest)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file+"/"+tc.object, func(t *testing.T) {
+			t.Parallel()
+			res := checkFile(t, tc.file, tc.cfg)
+			if len(res.Errors) > 0 {
+				t.Errorf("errors: %v", res.Errors)
+			}
+			if diff := cmp.Diff(tc.want, ids(res, tc.object)); diff != "" {
+				t.Errorf("rule IDs (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestSecurePodPassesRestricted(t *testing.T) {
+	t.Parallel()
+	cfg := DefaultConfig()
+	cfg.AllowedRegistries = []string{"registry.example.com"}
+	res := checkFile(t, "secure-pod.yaml", cfg)
+	if len(res.Findings) != 0 {
+		t.Errorf("findings on the secure pod: %+v", res.Findings)
+	}
+}
+
+// TestLines checks that findings point at the field (or container) line,
+// marked "# MARK:name" in the fixture.
+func TestLines(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("testdata/insecure-pod.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	marks := map[string]int{}
+	for i, l := range strings.Split(string(data), "\n") {
+		if _, m, ok := strings.Cut(l, "# MARK:"); ok {
+			marks[m] = i + 1
+		}
+	}
+	cfg := DefaultConfig()
+	cfg.PSSLevels = nil
+	cfg.AllowedRegistries = []string{"quay.io"}
+	res := checkFile(t, "insecure-pod.yaml", cfg)
+	tests := []struct{ rule, container, mark string }{
+		{IDHostNetwork, "", "hostNetwork"},
+		{IDHostPID, "", "hostPID"},
+		{IDHostIPC, "", "hostIPC"},
+		{IDHostPath, "", "hostPath"},
+		{IDRunAsRootUID, "setup", "uid0"},
+		{IDNoCPULimit, "setup", "init"},
+		{IDPrivileged, "app", "privileged"},
+		{IDCapsAddedDangerous, "app", "caps"},
+		{IDCapsAdded, "app", "caps"},
+		{IDHostPort, "app", "hostPort"},
+		{IDEnvSecretLiteral, "app", "env"},
+		{IDImageRegistry, "app", "image"},
+		{IDImageNoDigest, "app", "image"},
+		{IDSeccompMissing, "debug", "debug"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.rule+"/"+tc.container, func(t *testing.T) {
+			t.Parallel()
+			var got []int
+			for _, f := range res.Findings {
+				if f.RuleID == tc.rule && f.Location.Container == tc.container {
+					got = append(got, f.Location.Line)
+				}
+			}
+			if diff := cmp.Diff([]int{marks[tc.mark]}, got); diff != "" {
+				t.Errorf("lines (-want +got):\n%s", diff)
+			}
+		})
+	}
+	for _, f := range res.Findings {
+		if strings.Contains(f.Message, "hunter2") {
+			t.Errorf("finding holds the secret value: %q", f.Message)
+		}
+		if f.Location.Path != "insecure-pod.yaml" || f.Location.Object != "Pod/default/insecure" || f.Kind != finding.KindKubernetes {
+			t.Errorf("bad location/kind: %+v", f)
+		}
+		if f.Title == "" || f.Remediation == "" || f.Severity == finding.SeverityUnknown {
+			t.Errorf("incomplete finding: %+v", f)
+		}
+	}
+	if got := ids(res, "")[0]; got == "" {
+		t.Error("no findings")
+	}
+}
+
+func TestCapsMessage(t *testing.T) {
+	t.Parallel()
+	res := checkFile(t, "insecure-pod.yaml", DefaultConfig())
+	var got []string
+	for _, f := range res.Findings {
+		if f.RuleID == IDCapsAdded || f.RuleID == IDCapsAddedDangerous {
+			got = append(got, f.Message)
+		}
+	}
+	want := []string{`container "app" adds CHOWN`, `container "app" adds SYS_ADMIN, NET_ADMIN`}
+	slices.Sort(got)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestKinds(t *testing.T) {
+	t.Parallel()
+	res := checkFile(t, "kinds.yaml", DefaultConfig())
+	var got []string
+	for _, o := range res.Objects {
+		got = append(got, fmt.Sprintf("%s/%s/%s:%d:%v", o.Kind, o.Namespace, o.Name, o.Line, o.Checked))
+	}
+	want := []string{
+		"Deployment/prod/deployment:3:true",
+		"StatefulSet/prod/statefulset:21:true",
+		"ConfigMap//cfg:39:false",
+		"DaemonSet/prod/daemonset:46:true",
+		"ReplicaSet/prod/replicaset:63:true",
+		"Job/prod/job:80:true",
+		"CronJob/prod/cronjob:97:true",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("objects (-want +got):\n%s", diff)
+	}
+	for _, o := range res.Objects {
+		if !o.Checked {
+			continue
+		}
+		obj := o.Kind + "/" + o.Namespace + "/" + o.Name
+		for _, id := range []string{IDPrivileged, IDHostPID, "VGL-K8S-PSS-BASELINE-PRIVILEGED", "VGL-K8S-PSS-BASELINE-HOST-NAMESPACES"} {
+			found := false
+			for _, f := range res.Findings {
+				found = found || (f.Location.Object == obj && f.RuleID == id)
+			}
+			if !found {
+				t.Errorf("%s: no %s", obj, id)
+			}
+		}
+	}
+}
+
+func TestHelm(t *testing.T) {
+	t.Parallel()
+	res := checkFile(t, "helm.yaml", DefaultConfig())
+	var got []string
+	for _, o := range res.Objects {
+		got = append(got, fmt.Sprintf("%s %s %d %s", o.Kind, o.Name, o.Line, o.HelmSource))
+	}
+	want := []string{
+		"ServiceAccount release-web 3 web/templates/serviceaccount.yaml",
+		"Service release-web 9 web/templates/service.yaml",
+		"Deployment release-web 18 web/templates/deployment.yaml",
+		"Pod release-web-test-connection 43 web/templates/tests/test-connection.yaml",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("objects (-want +got):\n%s", diff)
+	}
+	for _, f := range res.Findings {
+		if f.Location.Object == "Deployment/default/release-web" && !strings.HasSuffix(f.Message, "(template web/templates/deployment.yaml)") {
+			t.Errorf("message without template: %q", f.Message)
+		}
+	}
+}
+
+func TestDocErrors(t *testing.T) {
+	t.Parallel()
+	res := checkFile(t, "bad-docs.yaml", DefaultConfig())
+	var objs []string
+	for _, o := range res.Objects {
+		objs = append(objs, o.Name)
+	}
+	if diff := cmp.Diff([]string{"first", "last"}, objs); diff != "" {
+		t.Errorf("objects (-want +got):\n%s", diff)
+	}
+	var errs []string
+	for _, e := range res.Errors {
+		errs = append(errs, fmt.Sprintf("%d:%d", e.Document, e.Line))
+	}
+	// broken YAML, alias, wrong type, not a mapping, no kind
+	if diff := cmp.Diff([]string{"1:7", "2:14", "3:16", "4:22", "5:25"}, errs); diff != "" {
+		t.Errorf("errors (-want +got):\n%s\n%v", diff, res.Errors)
+	}
+	if len(ids(res, "Pod/default/last")) == 0 {
+		t.Error("no findings after the bad documents")
+	}
+}
+
+// TestPSSAgrees holds the PSS findings of every fixture to what the
+// library's own evaluator returns for the same pods.
+func TestPSSAgrees(t *testing.T) {
+	t.Parallel()
+	ev, err := policy.NewEvaluator(policy.DefaultChecks(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob("testdata/*.yaml")
+	json, _ := filepath.Glob("testdata/*.json")
+	files = append(files, json...)
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			t.Parallel()
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			type pod struct {
+				object, source string
+				w              *workload
+			}
+			var pods []pod
+			res, err := check(context.Background(), bytes.NewReader(data), "f", DefaultConfig(), func(obj, src string, w *workload) {
+				pods = append(pods, pod{obj, src, w})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range pods {
+				var want, got []string
+				for _, level := range []api.Level{api.LevelBaseline, api.LevelRestricted} {
+					for _, r := range ev.EvaluatePod(api.LevelVersion{Level: level, Version: api.LatestVersion()}, &p.w.podMeta, &p.w.spec) {
+						if r.Allowed {
+							continue
+						}
+						msg := r.ForbiddenReason
+						if r.ForbiddenDetail != "" {
+							msg += " (" + r.ForbiddenDetail + ")"
+						}
+						if p.source != "" {
+							msg += " (template " + p.source + ")"
+						}
+						want = append(want, string(level)+"|"+msg)
+					}
+				}
+				for _, f := range res.Findings {
+					if f.Location.Object != p.object {
+						continue
+					}
+					for _, level := range []string{"BASELINE", "RESTRICTED"} {
+						if strings.HasPrefix(f.RuleID, "VGL-K8S-PSS-"+level+"-") {
+							got = append(got, strings.ToLower(level)+"|"+f.Message)
+						}
+					}
+				}
+				slices.Sort(want)
+				slices.Sort(got)
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("%s: PSS (-evaluator +vigil):\n%s", p.object, diff)
+				}
+			}
+		})
+	}
+}
+
+func TestPSSRuleID(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[[2]string]string{
+		{"restricted", "allowPrivilegeEscalation"}:  "VGL-K8S-PSS-RESTRICTED-ALLOW-PRIVILEGE-ESCALATION",
+		{"baseline", "capabilities_baseline"}:       "VGL-K8S-PSS-BASELINE-CAPABILITIES-BASELINE",
+		{"baseline", "hostProbesAndHostLifecycle"}:  "VGL-K8S-PSS-BASELINE-HOST-PROBES-AND-HOST-LIFECYCLE",
+		{"restricted", "seccompProfile_restricted"}: "VGL-K8S-PSS-RESTRICTED-SECCOMP-PROFILE-RESTRICTED",
+		{"baseline", "privileged"}:                  "VGL-K8S-PSS-BASELINE-PRIVILEGED",
+	} {
+		if got := PSSRuleID(in[0], in[1]); got != want {
+			t.Errorf("PSSRuleID(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestImageRepo(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"nginx":                                   "docker.io/library/nginx",
+		"nginx:1.27":                              "docker.io/library/nginx",
+		"acme/app:1":                              "docker.io/acme/app",
+		"localhost:5000/app:1":                    "localhost:5000/app",
+		"GHCR.io/acme/app@sha256:abc":             "ghcr.io/acme/app",
+		"index.docker.io/library/nginx:1":         "docker.io/library/nginx",
+		"registry.example.com:443/a/b:c@sha256:d": "registry.example.com:443/a/b",
+	} {
+		if got := imageRepo(in); got != want {
+			t.Errorf("imageRepo(%q) = %q, want %q", in, got, want)
+		}
+	}
+	allow := parseAllowlist([]string{"docker.io/library", "ghcr.io/acme/"})
+	for img, want := range map[string]bool{"nginx": true, "acme/x": false, "ghcr.io/acme/x": true, "ghcr.io/acmeevil/x": false} {
+		if got := allowedImage(img, allow); got != want {
+			t.Errorf("allowedImage(%q) = %v", img, got)
+		}
+	}
+}
+
+func TestHostile(t *testing.T) {
+	t.Parallel()
+	pod := "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: a}]\n"
+	small := func(f func(*Config)) Config { c := DefaultConfig(); f(&c); return c }
+	laughs := "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+	tests := []struct {
+		name    string
+		in      string
+		cfg     Config
+		wantErr bool
+		objects int
+		errs    int
+	}{
+		{"too many bytes", pod, small(func(c *Config) { c.MaxBytes = 10 }), true, 0, 0},
+		{"too many documents", strings.Repeat(pod+"---\n", 5), small(func(c *Config) { c.MaxDocuments = 3 }), true, 3, 0},
+		{"too many nodes", strings.Repeat(pod+"---\n", 5), small(func(c *Config) { c.MaxNodes = 30 }), true, 1, 0},
+		{"billion laughs", laughs + "---\n" + pod, DefaultConfig(), false, 1, 1},
+		{"deep nesting", strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + "\n---\n" + pod, DefaultConfig(), false, 1, 1},
+		{"binary", "\x00\xff\xfe garbage \x01\n---\n" + pod, DefaultConfig(), false, 1, 1},
+		{"empty", "", DefaultConfig(), false, 0, 0},
+		{"comments only", "# nothing\n---\n# here\n", DefaultConfig(), false, 0, 0},
+		{"huge number", "apiVersion: v1\nkind: Pod\nspec: {x: .inf}\n---\n" + pod, DefaultConfig(), false, 1, 1},
+		{"list items not list", "kind: List\nitems: 3\n---\n" + pod, DefaultConfig(), false, 1, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res, err := Check(context.Background(), strings.NewReader(tc.in), "h.yaml", tc.cfg)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tc.wantErr)
+			}
+			if err != nil && !errors.Is(err, ErrLimit) {
+				t.Errorf("err = %v, want ErrLimit", err)
+			}
+			if len(res.Objects) != tc.objects || len(res.Errors) != tc.errs {
+				t.Errorf("objects %d errors %d (%v), want %d %d", len(res.Objects), len(res.Errors), res.Errors, tc.objects, tc.errs)
+			}
+		})
+	}
+}
+
+func TestCanceled(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Check(ctx, strings.NewReader("kind: Pod\n"), "x", DefaultConfig()); !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	t.Parallel()
+	if err := DefaultConfig().Validate(); err != nil {
+		t.Error(err)
+	}
+	c := DefaultConfig()
+	c.PSSLevels = []string{"privileged"}
+	if c.Validate() == nil {
+		t.Error("want error for level privileged")
+	}
+	if (Config{}).Validate() == nil {
+		t.Error("want error for zero caps")
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	t.Parallel()
+	a := checkFile(t, "insecure-pod.yaml", DefaultConfig())
+	b := checkFile(t, "insecure-pod.yaml", DefaultConfig())
+	if diff := cmp.Diff(a.Findings, b.Findings); diff != "" {
+		t.Error(diff)
+	}
+}
+
+func FuzzCheck(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.*")
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte("kind: List\nitems: [{kind: Pod, spec: {containers: [{name: a}]}}]\n"))
+	f.Add([]byte("--- &a\nkind: Pod\n--- *a\n"))
+	cfg := DefaultConfig()
+	cfg.MaxBytes = 1 << 20
+	cfg.MaxNodes = 100_000
+	f.Fuzz(func(t *testing.T, data []byte) {
+		res, err := Check(context.Background(), bytes.NewReader(data), "fuzz.yaml", cfg)
+		if err != nil && !errors.Is(err, ErrLimit) {
+			t.Fatalf("unexpected error: %v", err)
+		}
+		lines := bytes.Count(data, []byte("\n")) + 1
+		for _, fd := range res.Findings {
+			if fd.RuleID == "" || fd.Location.Line < 1 || fd.Location.Line > lines {
+				t.Fatalf("bad finding %+v (lines %d)", fd, lines)
+			}
+		}
+		for _, e := range res.Errors {
+			if e.Line < 1 || e.Line > lines {
+				t.Fatalf("bad error line %v (lines %d)", e, lines)
+			}
+		}
+	})
+}
+
+func BenchmarkCheck(b *testing.B) {
+	data, err := os.ReadFile("testdata/insecure-pod.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var buf bytes.Buffer
+	for i := range 1000 {
+		doc := strings.Replace(string(data), "name: insecure", fmt.Sprintf("name: insecure-%d", i), 1)
+		buf.WriteString("---\n" + doc)
+	}
+	in := buf.Bytes()
+	cfg := DefaultConfig()
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := Check(context.Background(), bytes.NewReader(in), "bench.yaml", cfg)
+		if err != nil || len(res.Objects) != 1000 {
+			b.Fatalf("err %v, %d objects", err, len(res.Objects))
+		}
+	}
+}
