@@ -97,6 +97,7 @@ func Check(ctx context.Context, r io.Reader, path string, opts Options) ([]findi
 	c := &checker{path: path}
 	globalArgs := map[string]string{}
 	var stages []*stage
+	stageNames := map[string]bool{}
 	for _, n := range res.AST.Children {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -108,7 +109,10 @@ func Check(ctx context.Context, r io.Reader, path string, opts Options) ([]findi
 			if len(args) >= 3 && strings.EqualFold(args[1], "as") {
 				s.name = strings.ToLower(args[2])
 			}
-			c.checkFrom(n, args, stages, globalArgs)
+			c.checkFrom(n, args, stageNames, globalArgs)
+			if s.name != "" {
+				stageNames[s.name] = true
+			}
 			stages = append(stages, s)
 			continue
 		case "arg":
@@ -154,7 +158,7 @@ func nodeArgs(n *parser.Node) []string {
 
 var argRef = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::[-+][^}]*)?\}?`)
 
-func (c *checker) checkFrom(n *parser.Node, args []string, earlier []*stage, globalArgs map[string]string) {
+func (c *checker) checkFrom(n *parser.Node, args []string, earlier map[string]bool, globalArgs map[string]string) {
 	if len(args) == 0 {
 		return
 	}
@@ -168,10 +172,8 @@ func (c *checker) checkFrom(n *parser.Node, args []string, earlier []*stage, glo
 	if strings.Contains(ref, "$") || strings.EqualFold(ref, "scratch") {
 		return
 	}
-	for _, s := range earlier {
-		if s.name != "" && s.name == strings.ToLower(ref) {
-			return
-		}
+	if earlier[strings.ToLower(ref)] {
+		return
 	}
 	r, err := name.ParseReference(ref)
 	if err != nil {
