@@ -67,6 +67,8 @@ type stage struct {
 	from  *parser.Node
 	name  string
 	nodes []*parser.Node
+	// parent is the earlier stage this one is built FROM, if any.
+	parent *stage
 }
 
 // Check parses the Dockerfile read from r and returns its findings in file
@@ -97,7 +99,7 @@ func Check(ctx context.Context, r io.Reader, path string, opts Options) ([]findi
 	c := &checker{path: path}
 	globalArgs := map[string]string{}
 	var stages []*stage
-	stageNames := map[string]bool{}
+	stageNames := map[string]*stage{}
 	for _, n := range res.AST.Children {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -110,8 +112,11 @@ func Check(ctx context.Context, r io.Reader, path string, opts Options) ([]findi
 				s.name = strings.ToLower(args[2])
 			}
 			c.checkFrom(n, args, stageNames, globalArgs)
+			if len(args) > 0 {
+				s.parent = stageNames[strings.ToLower(args[0])]
+			}
 			if s.name != "" {
-				stageNames[s.name] = true
+				stageNames[s.name] = s
 			}
 			stages = append(stages, s)
 			continue
@@ -158,7 +163,7 @@ func nodeArgs(n *parser.Node) []string {
 
 var argRef = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::[-+][^}]*)?\}?`)
 
-func (c *checker) checkFrom(n *parser.Node, args []string, earlier map[string]bool, globalArgs map[string]string) {
+func (c *checker) checkFrom(n *parser.Node, args []string, earlier map[string]*stage, globalArgs map[string]string) {
 	if len(args) == 0 {
 		return
 	}
@@ -172,7 +177,7 @@ func (c *checker) checkFrom(n *parser.Node, args []string, earlier map[string]bo
 	if strings.Contains(ref, "$") || strings.EqualFold(ref, "scratch") {
 		return
 	}
-	if earlier[strings.ToLower(ref)] {
+	if earlier[strings.ToLower(ref)] != nil {
 		return
 	}
 	r, err := name.ParseReference(ref)
@@ -443,6 +448,21 @@ func (c *checker) checkFinal(s *stage, opts Options) {
 			}
 		case "run":
 			c.checkCaches(n, pipNoCacheEnv)
+		}
+	}
+	// A stage built FROM an earlier stage inherits its USER and HEALTHCHECK.
+	for p := s.parent; p != nil && (lastUser == nil || health == nil); p = p.parent {
+		for i := len(p.nodes) - 1; i >= 0; i-- {
+			switch strings.ToLower(p.nodes[i].Value) {
+			case "user":
+				if lastUser == nil {
+					lastUser = p.nodes[i]
+				}
+			case "healthcheck":
+				if health == nil {
+					health = p.nodes[i]
+				}
+			}
 		}
 	}
 	if !opts.AllowRoot {

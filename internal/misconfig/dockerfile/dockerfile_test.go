@@ -52,6 +52,8 @@ func TestCheckFixtures(t *testing.T) {
 			RuleExposeSSH + ":25",
 		}},
 		{file: "pipenv.Dockerfile"},
+		{file: "inherit.Dockerfile"},
+		{file: "inheritroot.Dockerfile", want: []string{RuleRootUser + ":2", RuleNoHealthcheck + ":3"}},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s/root=%v", tt.file, tt.opts.AllowRoot), func(t *testing.T) {

@@ -1,0 +1,8 @@
+FROM alpine:3.20@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef AS base
+USER root
+USER 10001
+HEALTHCHECK CMD ["/ok"]
+FROM base AS mid
+RUN true
+FROM mid
+COPY a /a

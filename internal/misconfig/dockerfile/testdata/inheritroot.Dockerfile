@@ -1,0 +1,4 @@
+FROM alpine:3.20@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef AS base
+USER 0
+FROM base
+RUN true
