@@ -17,7 +17,8 @@
 // Multi-stage builds: checks about the resulting image (USER, HEALTHCHECK,
 // EXPOSE, package caches) look at the final stage only; checks about the
 // build itself (credentials, ADD, base images, sudo, curl | sh) look at every
-// stage. A FROM naming an earlier stage, "scratch", or a reference still
+// stage. A final stage built FROM an earlier stage inherits that stage's
+// USER and HEALTHCHECK. A FROM naming an earlier stage, "scratch", or a reference still
 // holding a variable after global ARG defaults are applied is not judged.
 //
 // Limits: shell commands are split on &&, ||, ;, | and newlines without a
