@@ -110,7 +110,7 @@ local vulnerability database. REF is as for 'vigil sbom image'.`,
 		},
 	}
 	addFlags(sbomCmd)
-	cmd.AddCommand(imageCmd, rootfsCmd, sbomCmd)
+	cmd.AddCommand(imageCmd, rootfsCmd, sbomCmd, dockerfileCommand(g, stdio), k8sCommand(g, stdio))
 	return cmd
 }
 
