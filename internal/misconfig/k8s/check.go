@@ -164,7 +164,8 @@ type checker struct {
 	registries []string
 	rules      map[string]Rule
 	hook       func(object, source string, w *workload)
-	cur        chunk // the document being checked
+	cur        chunk               // the document being checked
+	parts      [][]finding.Finding // findings of each object
 	res        Result
 }
 
@@ -175,15 +176,23 @@ func (c *checker) docErr(doc, line int, err error) {
 	c.res.Errors = append(c.res.Errors, &DocError{Path: c.path, Document: doc, Line: line, Err: err})
 }
 
+// result puts the findings together. Objects come in line order, and each
+// object's findings lie between its first line and the next object's, so
+// sorting within each object orders the whole; one final copy avoids
+// regrowing a slice of large structs.
 func (c *checker) result() Result {
-	slices.SortStableFunc(c.res.Findings, func(a, b finding.Finding) int {
-		return cmp.Or(
-			cmp.Compare(a.Location.Line, b.Location.Line),
-			cmp.Compare(a.RuleID, b.RuleID),
-			cmp.Compare(a.Location.Container, b.Location.Container),
-			cmp.Compare(a.Message, b.Message),
-		)
-	})
+	for _, p := range c.parts {
+		slices.SortStableFunc(p, func(a, b finding.Finding) int {
+			return cmp.Or(
+				cmp.Compare(a.Location.Line, b.Location.Line),
+				cmp.Compare(a.RuleID, b.RuleID),
+				cmp.Compare(a.Location.Container, b.Location.Container),
+				cmp.Compare(a.Message, b.Message),
+			)
+		})
+	}
+	c.res.Findings = slices.Concat(c.parts...)
+	c.parts = nil
 	return c.res
 }
 
@@ -241,7 +250,8 @@ func (c *checker) object(doc int, ch chunk, n *yaml.Node) {
 	if ns == "" {
 		ns = "default"
 	}
-	t := target{c: c, abs: abs, object: kind + "/" + ns + "/" + w.meta.Name, source: ch.source}
+	c.parts = append(c.parts, nil)
+	t := target{c: c, abs: abs, line: obj.Line, object: kind + "/" + ns + "/" + w.meta.Name, source: ch.source}
 	if c.hook != nil {
 		c.hook(t.object, ch.source, &w)
 	}
@@ -253,19 +263,21 @@ func (c *checker) object(doc int, ch chunk, n *yaml.Node) {
 type target struct {
 	c      *checker
 	abs    func(int) int
+	line   int
 	object string
 	source string
 }
 
 func (t *target) add(r Rule, n *yaml.Node, container, msg string) {
-	line := 0
-	if n != nil {
+	line := t.line // the object's, when the field has no node
+	if n != nil && n.Line > 0 {
 		line = t.abs(n.Line)
 	}
 	if t.source != "" {
 		msg += " (template " + t.source + ")"
 	}
-	t.c.res.Findings = append(t.c.res.Findings, finding.Finding{
+	p := &t.c.parts[len(t.c.parts)-1]
+	*p = append(*p, finding.Finding{
 		RuleID:      r.ID,
 		Kind:        finding.KindKubernetes,
 		Severity:    r.Severity,

@@ -15,6 +15,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	kjson "sigs.k8s.io/json"
 )
 
 // chunk is one YAML document of the input, split on "---" lines.
@@ -280,7 +281,8 @@ func podSpecPath(kind string) []string {
 }
 
 // decodeWorkload decodes a pod-bearing object from its node via JSON into
-// the k8s.io/api type of its kind. ok is false for other kinds.
+// the k8s.io/api type of its kind, matching field names case-sensitively as
+// the API server does. ok is false for other kinds.
 func decodeWorkload(n *yaml.Node) (w workload, ok bool, err error) {
 	kind := scalar(n, "kind")
 	p := podSpecPath(kind)
@@ -300,35 +302,35 @@ func decodeWorkload(n *yaml.Node) (w workload, ok bool, err error) {
 	switch kind {
 	case "Pod":
 		var o corev1.Pod
-		err = json.Unmarshal(data, &o)
+		err = kjson.UnmarshalCaseSensitivePreserveInts(data, &o)
 		w.meta, w.podMeta, w.spec = o.ObjectMeta, o.ObjectMeta, o.Spec
 	case "Deployment":
 		var o appsv1.Deployment
-		err = json.Unmarshal(data, &o)
+		err = kjson.UnmarshalCaseSensitivePreserveInts(data, &o)
 		w.meta, tmpl = o.ObjectMeta, &o.Spec.Template
 	case "StatefulSet":
 		var o appsv1.StatefulSet
-		err = json.Unmarshal(data, &o)
+		err = kjson.UnmarshalCaseSensitivePreserveInts(data, &o)
 		w.meta, tmpl = o.ObjectMeta, &o.Spec.Template
 	case "DaemonSet":
 		var o appsv1.DaemonSet
-		err = json.Unmarshal(data, &o)
+		err = kjson.UnmarshalCaseSensitivePreserveInts(data, &o)
 		w.meta, tmpl = o.ObjectMeta, &o.Spec.Template
 	case "ReplicaSet":
 		var o appsv1.ReplicaSet
-		err = json.Unmarshal(data, &o)
+		err = kjson.UnmarshalCaseSensitivePreserveInts(data, &o)
 		w.meta, tmpl = o.ObjectMeta, &o.Spec.Template
 	case "ReplicationController":
 		var o corev1.ReplicationController
-		err = json.Unmarshal(data, &o)
+		err = kjson.UnmarshalCaseSensitivePreserveInts(data, &o)
 		w.meta, tmpl = o.ObjectMeta, o.Spec.Template
 	case "Job":
 		var o batchv1.Job
-		err = json.Unmarshal(data, &o)
+		err = kjson.UnmarshalCaseSensitivePreserveInts(data, &o)
 		w.meta, tmpl = o.ObjectMeta, &o.Spec.Template
 	case "CronJob":
 		var o batchv1.CronJob
-		err = json.Unmarshal(data, &o)
+		err = kjson.UnmarshalCaseSensitivePreserveInts(data, &o)
 		w.meta, tmpl = o.ObjectMeta, &o.Spec.JobTemplate.Spec.Template
 	}
 	if err != nil {
