@@ -37,6 +37,10 @@
 //
 // # Limits
 //
+// A rule's pattern runs on a window around each keyword (Rule.Before bytes
+// before it, 512 after, or the whole line), so the work stays linear in the
+// input even for lines packed with keywords.
+//
 // Scan reads 256 KiB at a time and keeps only that block, so memory is
 // bounded whatever the input size. A line longer than 256 KiB is cut into
 // pieces scanned separately; a secret across a cut, or a multi-line secret

@@ -23,8 +23,10 @@ type Rule struct {
 	// whole match.
 	Pattern string
 	// Before, when set, is how many bytes before a keyword a match may
-	// start (count one more for a \b or other look at the byte before); 0
-	// means anywhere on the keyword's line. Smaller windows are faster.
+	// start (count one more for a \b or other look at the byte before);
+	// the match must then also end within 512 bytes after the keyword. 0
+	// means anywhere on the keyword's line (plus Lines). Smaller windows
+	// are faster.
 	Before int
 	// Lines is how many lines after the keyword line the pattern may span
 	// (0: one line only).
@@ -32,6 +34,10 @@ type Rule struct {
 	// MinEntropy, when set, is the least Shannon entropy in bits per byte
 	// the secret must have.
 	MinEntropy float64
+	// MinClasses, when set, is how many of the character classes lower
+	// case, upper case, digit and other the secret must mix (3 keeps
+	// identifiers and hex digests out).
+	MinClasses int
 	// MinLength and MaxLength, when set, bound the length of the secret.
 	MinLength, MaxLength int
 	// Allow lists case-insensitive substrings that mark a secret as a
@@ -179,8 +185,8 @@ func Default() []Rule {
 			Remediation: "Revoke the token (or rotate its signing key) and do not store bearer tokens in images.",
 			Keywords:    []string{"eyj"},
 			Pattern:     `\b(?P<secret>eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,})`,
-			Before:      2,
-			MinEntropy:  3.5,
+
+			MinEntropy: 3.5,
 		},
 		{
 			ID: "VGL-SEC-BASIC-AUTH-URL", Title: "Credentials in URL", Severity: finding.SeverityHigh,
@@ -188,16 +194,17 @@ func Default() []Rule {
 			Keywords:    []string{"://"},
 			Pattern:     `\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:@/"'<>$\{\}]{1,64}:(?P<secret>[^\s:@/"'<>$\{\}]{3,128})@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*`,
 			Before:      24,
-			Allow:       []string{"pass", "pwd", "secret", "token", "user", "***"},
+			MinLength:   6,
+			Allow:       []string{"pass", "ssword", "pwd", "secret", "token", "user", "***"},
 		},
 		{
 			ID: "VGL-SEC-GENERIC-ASSIGNMENT", Title: "Hard-coded secret", Severity: finding.SeverityMedium,
 			Remediation: "Move the value to a secret store or a run-time environment variable and change it.",
 			Keywords:    []string{"password", "passwd", "secret", "token", "api_key", "apikey", "api-key", "access_key", "accesskey", "auth_key", "credential"},
-			Pattern:     `(?i)(?:password|passwd|secret|token|api[_-]?key|access[_-]?key|auth[_-]?key|credentials?)[A-Za-z0-9_.-]*["'\]]?\s*(?:=|:=|:|=>)\s*["']?(?P<secret>[^\s"'\x60,;<>$\{\}()\[\]\\]+)(?:["'\x60\s,;]|$)`,
+			Pattern:     `(?i)(?:password|passwd|secret|token|api[_-]?key|access[_-]?key|auth[_-]?key|credentials?)[A-Za-z0-9_.-]{0,32}["'\]]?\s*(?:=|:=|:|=>)\s*["']?(?P<secret>[^\s"'\x60,;<>$\{\}()\[\]\\]+)(?:["'\x60\s,;]|$)`,
 			Before:      2,
-			MinEntropy:  3.5, MinLength: 8, MaxLength: 200,
-			Allow: []string{"password", "passwd", "secret", "token", "/", "none", "null", "true", "false"},
+			MinEntropy:  3.5, MinLength: 8, MaxLength: 200, MinClasses: 3,
+			Allow: []string{"password", "passwd", "secret", "token", "credential", "/", "none", "null", "true", "false"},
 		},
 	}
 	for i := range rules {

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/vigil-sec/vigil/internal/finding"
@@ -22,6 +23,7 @@ const (
 	blockSize   = 256 << 10 // read unit; also the longest line kept whole
 	binaryProbe = 8 << 10   // a NUL byte in this many leading bytes = binary
 	maxFindings = 1000      // per input; more are not reported
+	maxWindow   = 512       // bytes after a keyword a match may reach (rules with Before)
 	redactShown = 4
 	redactMax   = 16
 )
@@ -54,8 +56,10 @@ type compiled struct {
 	Rule
 	re      *regexp.Regexp
 	near    *regexp.Regexp // for Before > 0: re anchored within Before bytes of the window start
-	secrets []int          // indices of groups named "secret"
-	allow   []string       // lower-cased
+	secrets []int
+	// nearSecrets are the "secret" groups of near (group 1 is the match).
+	nearSecrets []int    // indices of groups named "secret"
+	allow       []string // lower-cased
 }
 
 // Scanner finds secrets. It is safe for concurrent use.
@@ -67,7 +71,10 @@ type Scanner struct {
 	kwRules    [][]int  // keyword index -> rule indices
 	bigrams    [1 << 10]uint64
 	byBigram   map[uint16][]int // first two bytes -> keyword indices
+	bufs       sync.Pool        // *buffers, so scanning many small files does not allocate 512 KiB each
 }
+
+type buffers struct{ data, lower []byte }
 
 func (s *Scanner) kwHasRule(k, ri int) bool { return slices.Contains(s.kwRules[k], ri) }
 
@@ -139,9 +146,14 @@ func compile(rules []Rule) ([]compiled, error) {
 		if r.Before > 0 {
 			// A match starts at or before its keyword, so within Before
 			// bytes of the window start: check only those starts.
-			c.near, err = regexp.Compile(fmt.Sprintf(`^[\s\S]{0,%d}(?:%s)`, r.Before, r.Pattern))
+			c.near, err = regexp.Compile(fmt.Sprintf(`^[\s\S]{0,%d}?(%s)`, r.Before, r.Pattern))
 			if err != nil {
 				return nil, fmt.Errorf("secrets: rule %s: compiling pattern: %w", r.ID, err)
+			}
+			for gi, name := range c.near.SubexpNames() {
+				if name == "secret" {
+					c.nearSecrets = append(c.nearSecrets, gi)
+				}
 			}
 		}
 		for gi, name := range re.SubexpNames() {
@@ -180,8 +192,13 @@ func (s *Scanner) Skip(size int64) bool { return s.max > 0 && size > s.max }
 // findings. loc gives Layer and Path; Line and Column are set per finding.
 func (s *Scanner) Scan(ctx context.Context, r io.Reader, loc finding.Location) ([]finding.Finding, error) {
 	st := scanState{s: s, loc: loc, line: 1, col: 1}
-	buf := make([]byte, blockSize)
-	st.lower = make([]byte, blockSize)
+	bs, _ := s.bufs.Get().(*buffers)
+	if bs == nil {
+		bs = &buffers{data: make([]byte, blockSize), lower: make([]byte, blockSize)}
+	}
+	defer s.bufs.Put(bs)
+	buf := bs.data
+	st.lower = bs.lower
 	var (
 		n     int   // bytes held in buf
 		total int64 // bytes read
@@ -325,68 +342,85 @@ func (st *scanState) block(b []byte, cut bool) {
 	}
 }
 
-// runRule runs one rule's pattern on a window around each occurrence of its
-// keywords: from Before bytes ahead of it (or the line start) to the end of
-// the line plus the rule's extra lines.
+// runRule runs one rule's pattern near each occurrence of its keywords.
+// For a rule with Before, the anchored form runs once per occurrence on at
+// most Before+maxWindow bytes; otherwise the pattern runs once per keyword
+// line (plus the rule's extra lines). Either way the work is linear in the
+// block size.
 func (st *scanState) runRule(ri int, b []byte) {
 	s := st.s
 	r := &s.rules[ri]
-	lastEnd := -1          // end of the last match, to drop repeats from overlapping windows
-	prevS, prevE := -1, -1 // the last window
+	lastEnd := -1    // end of the last match: repeats from overlapping windows are dropped
+	ls, le := -1, -1 // the current keyword line [ls, le)
+	prevLine := -1   // start of the last line scanned whole
 	for _, o := range st.occ {
-		if !s.kwHasRule(o.kw, ri) {
+		if o.pos < lastEnd || !s.kwHasRule(o.kw, ri) {
 			continue
 		}
-		ls := bytes.LastIndexByte(b[:o.pos], '\n') + 1
-		ws := ls
-		if r.Before > 0 {
-			ws = max(ls, o.pos-r.Before)
-		}
-		we := ls
-		for l := 0; l <= r.Lines && we < len(b); l++ {
-			j := bytes.IndexByte(b[we:], '\n')
-			if j < 0 {
-				we = len(b)
-				break
+		if o.pos >= le {
+			ls = bytes.LastIndexByte(b[:o.pos], '\n') + 1
+			if j := bytes.IndexByte(b[o.pos:], '\n'); j >= 0 {
+				le = o.pos + j + 1
+			} else {
+				le = len(b)
 			}
-			we += j + 1
 		}
-		w := b[ws:we]
 		if r.near != nil {
-			if o.pos < lastEnd || !r.near.Match(w) {
+			ws := max(ls, o.pos-r.Before)
+			w := b[ws:min(le, o.pos+maxWindow)]
+			m := r.near.FindSubmatchIndex(w)
+			if m == nil {
 				continue
 			}
-		} else {
-			if ws >= prevS && we <= prevE {
-				continue // inside the last window
+			st.add(ri, b, ws, m, r.nearSecrets, 1, &lastEnd)
+			continue
+		}
+		if ls == prevLine {
+			continue
+		}
+		prevLine = ls
+		we := le
+		for l := 0; l < r.Lines && we < len(b); l++ {
+			if j := bytes.IndexByte(b[we:], '\n'); j >= 0 {
+				we += j + 1
+			} else {
+				we = len(b)
 			}
-			prevS, prevE = ws, we
-			if !r.re.Match(w) {
-				continue
-			}
+		}
+		w := b[ls:we]
+		if !r.re.Match(w) {
+			continue
 		}
 		for _, m := range r.re.FindAllSubmatchIndex(w, -1) {
-			h := hit{rule: ri, start: ws + m[0], end: ws + m[1], sStart: ws + m[0], sEnd: ws + m[1]}
-			for _, g := range r.secrets {
-				if m[2*g] >= 0 {
-					h.sStart, h.sEnd = ws+m[2*g], ws+m[2*g+1]
-					break
-				}
-			}
-			if h.start < lastEnd {
-				continue
-			}
-			if !r.accept(b[h.sStart:h.sEnd]) {
-				continue
-			}
-			lastEnd = h.end
-			st.hits = append(st.hits, h)
+			st.add(ri, b, ls, m, r.secrets, 0, &lastEnd)
 		}
 	}
 }
 
+// add records match m (group g is the whole match) found in a window at
+// offset off, unless it repeats an earlier one or is a placeholder.
+func (st *scanState) add(ri int, b []byte, off int, m, secrets []int, g int, lastEnd *int) {
+	r := &st.s.rules[ri]
+	h := hit{rule: ri, start: off + m[2*g], end: off + m[2*g+1]}
+	h.sStart, h.sEnd = h.start, h.end
+	for _, sg := range secrets {
+		if m[2*sg] >= 0 {
+			h.sStart, h.sEnd = off+m[2*sg], off+m[2*sg+1]
+			break
+		}
+	}
+	if h.start < *lastEnd || !r.accept(b[h.sStart:h.sEnd]) {
+		return
+	}
+	*lastEnd = h.end
+	st.hits = append(st.hits, h)
+}
+
 func (r *compiled) accept(secret []byte) bool {
 	if len(secret) == 0 || len(secret) < r.MinLength || (r.MaxLength > 0 && len(secret) > r.MaxLength) {
+		return false
+	}
+	if r.MinClasses > 0 && classes(secret) < r.MinClasses {
 		return false
 	}
 	if r.MinEntropy > 0 && entropy(secret) < r.MinEntropy {
@@ -513,4 +547,29 @@ func entropy(b []byte) float64 {
 		}
 	}
 	return h
+}
+
+// classes counts the character classes in b: lower case, upper case, digit,
+// other.
+func classes(b []byte) int {
+	var seen [4]bool
+	for _, c := range b {
+		switch {
+		case 'a' <= c && c <= 'z':
+			seen[0] = true
+		case 'A' <= c && c <= 'Z':
+			seen[1] = true
+		case '0' <= c && c <= '9':
+			seen[2] = true
+		default:
+			seen[3] = true
+		}
+	}
+	n := 0
+	for _, s := range seen {
+		if s {
+			n++
+		}
+	}
+	return n
 }

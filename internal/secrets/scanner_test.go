@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -141,11 +142,13 @@ func ruleCases() []ruleCase {
 		{"VGL-SEC-BASIC-AUTH-URL",
 			"DATABASE_URL=postgres://app:" + urlPass + "@db.internal:5432/app\n",
 			urlPass,
-			"DATABASE_URL=postgres://user:password@localhost:5432/app and https://example.com/a:b@c\n"},
+			"DATABASE_URL=postgres://user:password@localhost:5432/app and https://example.com/a:b@c https://abc:123@example.com/ http://jane:p%40ssword@host\n"},
 		{"VGL-SEC-GENERIC-ASSIGNMENT",
 			"DB_PASSWORD=\"" + generic + "\"\n",
 			generic,
-			"password = \"changeme\"\npassword: ${DB_PASSWORD}\ntoken := getToken(ctx)\nsecret_file: /run/secrets/db\n"},
+			"password = \"changeme\"\npassword: ${DB_PASSWORD}\ntoken := getToken(ctx)\nsecret_file: /run/secrets/db\n" +
+				"TOKEN_ALL_ACCESS = STANDARD_RIGHTS_REQUIRED\nshared_secret: \"" + gen(28, digits+"abcdef", 64) + "\"\n" +
+				"git-credential-store: git-credential-store.o\n"},
 	}
 }
 
@@ -474,4 +477,33 @@ func FuzzScan(f *testing.F) {
 		}
 		noLeak(t, s.ScanString(in, finding.Location{}), secret)
 	})
+}
+
+// TestHostileRepetition feeds long lines dense with keywords; the work must
+// stay linear (a quadratic scan would take minutes here).
+func TestHostileRepetition(t *testing.T) {
+	t.Parallel()
+	s := newScanner(t, Config{MaxFileSize: -1})
+	for name, unit := range map[string]string{
+		"keyword only":   "password",
+		"assignment":     "password=aB3dE5gH9kL1mN0p ",
+		"allowlisted":    "password=\"changeme-changeme\" ",
+		"urls":           "https://u:p@h ",
+		"sas":            "sig=" + strings.Repeat("A", 43) + "&",
+		"private header": "-----BEGIN " + "PRIVATE KEY-----",
+		"jwt parts":      "eyJabcdefgh.",
+		"short lines":    "token=x\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			in := strings.Repeat(unit, (2<<20)/len(unit))
+			start := time.Now()
+			if _, err := s.Scan(context.Background(), strings.NewReader(in), finding.Location{}); err != nil {
+				t.Fatal(err)
+			}
+			if d := time.Since(start); d > 30*time.Second {
+				t.Errorf("2 MiB took %v", d)
+			}
+		})
+	}
 }
