@@ -171,7 +171,7 @@ func noLeak(t testing.TB, fs []finding.Finding, secret string) {
 			t.Errorf("finding shows more than 4 characters of the secret: %s", all)
 		}
 		shown := strings.TrimRight(f.Match, "*")
-		if len([]rune(shown)) > 4 || len(f.Match) > 16 {
+		if len([]rune(shown)) > 4 || len([]rune(f.Match)) > 16 {
 			t.Errorf("Match %q shows too much", f.Match)
 		}
 	}
