@@ -10,5 +10,6 @@
 //
 // Sub-packages return []finding.Finding of Kind finding.KindKubernetes,
 // finding.KindDockerfile or finding.KindImage; they never print and never
-// hold a secret's value. This package itself holds no code yet.
+// hold a secret's value. This package holds what they share: SecretName, the
+// credential-name heuristic of the Dockerfile and image configuration checks.
 package misconfig

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/vigil-sec/vigil/internal/misconfig"
 	"io"
 	"regexp"
 	"slices"
@@ -215,7 +216,7 @@ func (c *checker) checkAny(n *parser.Node) {
 	switch strings.ToLower(n.Value) {
 	case "env":
 		for k := n.Next; k != nil && k.Next != nil; k = k.Next.Next.Next {
-			if literalValue(k.Next.Value) && secretName(k.Value) {
+			if literalValue(k.Next.Value) && misconfig.SecretName(k.Value) {
 				c.add(n, finding.Finding{
 					RuleID:      RuleSecretEnv,
 					Severity:    finding.SeverityHigh,
@@ -231,7 +232,7 @@ func (c *checker) checkAny(n *parser.Node) {
 	case "arg":
 		for a := n.Next; a != nil; a = a.Next {
 			k, v, ok := strings.Cut(a.Value, "=")
-			if ok && literalValue(v) && secretName(k) {
+			if ok && literalValue(v) && misconfig.SecretName(k) {
 				c.add(n, finding.Finding{
 					RuleID:      RuleSecretArg,
 					Severity:    finding.SeverityMedium,

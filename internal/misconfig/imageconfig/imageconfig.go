@@ -2,6 +2,7 @@ package imageconfig
 
 import (
 	"fmt"
+	"github.com/vigil-sec/vigil/internal/misconfig"
 	"path"
 	"sort"
 	"strconv"
@@ -81,7 +82,7 @@ func Check(cfg *v1.ConfigFile, ref string, opts Options) []finding.Finding {
 		}
 		for _, kv := range c.Env {
 			k, v, _ := strings.Cut(kv, "=")
-			if strings.TrimSpace(v) == "" || !secretName(k, opts.SecretNames) {
+			if strings.TrimSpace(v) == "" || !misconfig.SecretName(k, opts.SecretNames...) {
 				continue
 			}
 			add(finding.Finding{
@@ -187,81 +188,6 @@ func isZero(s string) bool {
 	return true
 }
 
-// secretWords are whole words of a variable name that mark a credential;
-// secretPairs are two adjacent words that do.
-var (
-	secretWords = []string{"PASSWORD", "PASSWD", "PASS", "SECRET", "TOKEN", "APIKEY", "CREDENTIAL", "CREDENTIALS", "PRIVATEKEY", "ACCESSKEY", "SECRETKEY", "CLIENTSECRET", "AUTHTOKEN"}
-	secretPairs = [][2]string{{"API", "KEY"}, {"ACCESS", "KEY"}, {"PRIVATE", "KEY"}, {"SECRET", "KEY"}, {"AUTH", "KEY"}, {"SIGNING", "KEY"}, {"ENCRYPTION", "KEY"}}
-	// nonSecretSuffixes name where a secret is, not the secret.
-	nonSecretSuffixes = []string{"FILE", "PATH", "DIR", "URL", "URI", "NAME", "USER", "USERNAME", "ID", "TYPE", "LENGTH", "LEN", "VERSION", "HEADER", "ENDPOINT", "HOST", "PORT"}
-)
-
-// secretName reports whether an environment or build-argument name looks
-// like it holds a credential.
-func secretName(name string, extra []string) bool {
-	words := splitName(name)
-	if len(words) == 0 {
-		return false
-	}
-	last := words[len(words)-1]
-	for _, s := range nonSecretSuffixes {
-		if last == s {
-			return false
-		}
-	}
-	for i, w := range words {
-		for _, s := range secretWords {
-			if w == s {
-				return true
-			}
-		}
-		for _, s := range extra {
-			if w == strings.ToUpper(s) {
-				return true
-			}
-		}
-		if i > 0 {
-			for _, p := range secretPairs {
-				if words[i-1] == p[0] && w == p[1] {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}
-
-// splitName splits FOO_BAR, foo-bar and fooBar into upper-case words.
-func splitName(name string) []string {
-	var words []string
-	var cur strings.Builder
-	flush := func() {
-		if cur.Len() > 0 {
-			words = append(words, strings.ToUpper(cur.String()))
-			cur.Reset()
-		}
-	}
-	prevLower := false
-	for _, r := range name {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
-			cur.WriteRune(r)
-			prevLower = true
-		case r >= 'A' && r <= 'Z':
-			if prevLower {
-				flush()
-			}
-			cur.WriteRune(r)
-			prevLower = false
-		default:
-			flush()
-			prevLower = false
-		}
-	}
-	flush()
-	return words
-}
-
 // buildArgSecrets returns the credential-looking build-argument names of a
 // history entry. Docker and BuildKit record a RUN's build arguments as a
 // "|N K1=V1 ... KN=VN " prefix of created_by.
@@ -283,7 +209,7 @@ func buildArgSecrets(createdBy string, extra []string) []string {
 		if !ok {
 			break
 		}
-		if v != "" && secretName(k, extra) {
+		if v != "" && misconfig.SecretName(k, extra...) {
 			names = append(names, k)
 		}
 	}

@@ -1,9 +1,6 @@
-package dockerfile
+package misconfig
 
 import "strings"
-
-// The name heuristic is kept in step with imageconfig (sibling misconfig
-// packages may not import each other).
 
 // secretWords are whole words of a variable name that mark a credential;
 // secretPairs are two adjacent words that do.
@@ -14,9 +11,13 @@ var (
 	nonSecretSuffixes = []string{"FILE", "PATH", "DIR", "URL", "URI", "NAME", "USER", "USERNAME", "ID", "TYPE", "LENGTH", "LEN", "VERSION", "HEADER", "ENDPOINT", "HOST", "PORT"}
 )
 
-// secretName reports whether an environment or build-argument name looks
-// like it holds a credential.
-func secretName(name string) bool {
+// SecretName reports whether an environment variable or build-argument
+// name looks like it holds a credential: a word such as PASSWORD, TOKEN or
+// SECRET, or a pair such as API_KEY, in FOO_BAR, foo-bar or fooBar form,
+// unless its last word says where a secret is rather than the secret
+// (DB_PASSWORD_FILE, TOKEN_URL). extra adds whole words (any case). Shared
+// by the Dockerfile and image configuration checks, which must agree.
+func SecretName(name string, extra ...string) bool {
 	words := splitName(name)
 	if len(words) == 0 {
 		return false
@@ -30,6 +31,11 @@ func secretName(name string) bool {
 	for i, w := range words {
 		for _, s := range secretWords {
 			if w == s {
+				return true
+			}
+		}
+		for _, s := range extra {
+			if w == strings.ToUpper(s) {
 				return true
 			}
 		}
