@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strings"
 
 	"github.com/vigil-sec/vigil/internal/image"
 	"github.com/vigil-sec/vigil/internal/inventory"
@@ -66,20 +65,20 @@ func KeepGlobs(cats []inventory.Cataloger) []string {
 	return slices.Compact(keep)
 }
 
-// KeepMarkers is the union of the content markers of the catalogers that
-// read executables found by content (inventory.ContentCataloger).
+// KeepMarkers lists the content markers of the catalogers that read
+// executables found by content (inventory.ContentCataloger); empty markers
+// are left out. image.Walk sorts and deduplicates them.
 func KeepMarkers(cats []inventory.Cataloger) [][]byte {
 	var out [][]byte
 	for _, c := range cats {
 		if cc, ok := c.(inventory.ContentCataloger); ok {
 			for _, m := range cc.Markers() {
-				if len(m) > 0 && !slices.ContainsFunc(out, func(o []byte) bool { return string(o) == string(m) }) {
+				if len(m) > 0 {
 					out = append(out, m)
 				}
 			}
 		}
 	}
-	slices.SortFunc(out, func(a, b []byte) int { return strings.Compare(string(a), string(b)) })
 	return out
 }
 
