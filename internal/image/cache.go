@@ -30,20 +30,33 @@ const maxIndexBytes = 256 << 20
 // hold two meanings), the keep patterns and the markers (both sorted and
 // deduplicated by the caller). Without markers the key is the one of a
 // walk before markers existed, whose entries mean the same.
-func cacheKey(digest string, raw bool, keep []string, markers [][]byte) string {
+func cacheKey(digest string, raw bool, spec cacheSpec) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "vigil layer cache\x00v%d\x00%s\x00%s", cacheVersion, digestKind(raw), digest)
-	for _, k := range keep {
+	for _, k := range spec.keep {
 		fmt.Fprintf(h, "\x00%s", k)
 	}
-	if len(markers) > 0 {
+	if len(spec.markers) > 0 {
 		// Hex: a marker may hold any byte, a pattern cannot hold "\x01".
 		fmt.Fprint(h, "\x01markers")
-		for _, m := range markers {
+		for _, m := range spec.markers {
 			fmt.Fprintf(h, "\x00%x", m)
 		}
 	}
+	if spec.inspector != "" {
+		fmt.Fprintf(h, "\x01inspector\x00%x", spec.inspector)
+	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// cacheSpec is what, besides the layer, decides a walk's result: the keep
+// patterns and markers (sorted, deduplicated) and the inspector's key ("":
+// none). Without markers or inspector the key is the one of a walk before
+// they existed, whose entries mean the same.
+type cacheSpec struct {
+	keep      []string
+	markers   [][]byte
+	inspector string
 }
 
 // cacheIndex is index.json in a layer's cache directory; the kept contents
@@ -58,6 +71,9 @@ type cacheIndex struct {
 	Entries   []*entry `json:"entries"`
 	Whiteouts []string `json:"whiteouts,omitempty"`
 	Opaques   []string `json:"opaques,omitempty"`
+	// Inspector is Config.Inspector's key and Inspected its result.
+	Inspector string `json:"inspector,omitempty"`
+	Inspected []byte `json:"inspected,omitempty"`
 }
 
 func digestKind(raw bool) string {
@@ -67,8 +83,9 @@ func digestKind(raw bool) string {
 	return "diff"
 }
 
-func writeIndex(dir, digest string, raw bool, keep []string, markers [][]byte, d *layerData) error {
-	ix := cacheIndex{Version: cacheVersion, Digest: digest, Of: digestKind(raw), DiffID: d.diffID, Keep: keep, Markers: markers}
+func writeIndex(dir, digest string, raw bool, spec cacheSpec, d *layerData) error {
+	ix := cacheIndex{Version: cacheVersion, Digest: digest, Of: digestKind(raw), DiffID: d.diffID, Keep: spec.keep, Markers: spec.markers,
+		Inspector: spec.inspector, Inspected: d.inspected}
 	for _, p := range slices.Sorted(mapKeys(d.entries)) {
 		ix.Entries = append(ix.Entries, d.entries[p])
 	}
@@ -91,7 +108,8 @@ func writeIndex(dir, digest string, raw bool, keep []string, markers [][]byte, d
 
 // loadCached reads a layer's cached result. A missing entry is
 // fs.ErrNotExist; anything else wrong is another error (corrupt entry).
-func loadCached(dir, digest string, raw bool, keep []string, markers [][]byte) (*layerData, error) {
+func loadCached(dir, digest string, raw bool, spec cacheSpec) (*layerData, error) {
+	keep, markers := spec.keep, spec.markers
 	if _, err := os.Stat(dir); err != nil {
 		return nil, err
 	}
@@ -108,14 +126,18 @@ func loadCached(dir, digest string, raw bool, keep []string, markers [][]byte) (
 		return nil, fmt.Errorf("index: %w", err)
 	}
 	if ix.Version != cacheVersion || ix.Digest != digest || ix.Of != digestKind(raw) || !slices.Equal(ix.Keep, keep) ||
-		!slices.EqualFunc(ix.Markers, markers, bytes.Equal) {
-		return nil, errors.New("index is for another version, digest, keep list or marker list")
+		!slices.EqualFunc(ix.Markers, markers, bytes.Equal) || ix.Inspector != spec.inspector {
+		return nil, errors.New("index is for another version, digest, keep list, marker list or inspector")
+	}
+	if spec.inspector != "" && ix.Inspected == nil {
+		return nil, errors.New("index has no inspection result")
 	}
 	if !validSHA256(ix.DiffID) || !raw && ix.DiffID != digest {
 		return nil, errors.New("index has no valid diff ID")
 	}
 	d := newLayerData()
 	d.diffID = ix.DiffID
+	d.inspected = ix.Inspected
 	for _, e := range ix.Entries {
 		if e == nil || !fs.ValidPath(e.Path) || e.Path == "." || e.Kind > kindOther {
 			return nil, errors.New("invalid entry in index")

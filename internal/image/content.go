@@ -120,8 +120,8 @@ func (s *markerSearch) feed(p []byte) bool {
 // has an execute bit, starts with an executable magic and contains a
 // marker, its content is kept as keepFile would keep it. Anything else
 // costs one short read. It reports whether it recorded the file.
-func (w *layerWalk) keepByContent(p string, hdr *tar.Header, tr *tar.Reader) (bool, error) {
-	if w.search == nil || hdr.Mode&0o111 == 0 || hdr.Size < minContentSize {
+func (w *layerWalk) keepByContent(p string, hdr *tar.Header, tr io.Reader) (bool, error) {
+	if !w.contentCandidate(hdr) {
 		return false, nil
 	}
 	var head [4]byte
@@ -206,7 +206,7 @@ func (w *layerWalk) keepByContent(p string, hdr *tar.Header, tr *tar.Reader) (bo
 
 // copySearch writes head and the rest of the entry to f, feeding w.search,
 // and returns the bytes written (at most MaxFileBytes+1).
-func (w *layerWalk) copySearch(f *os.File, hdr *tar.Header, tr *tar.Reader, head []byte) (int64, error) {
+func (w *layerWalk) copySearch(f *os.File, hdr *tar.Header, tr io.Reader, head []byte) (int64, error) {
 	if _, err := f.Write(head); err != nil {
 		return 0, fmt.Errorf("layer %s: keep %s: %w", w.id, hdr.Name, err)
 	}

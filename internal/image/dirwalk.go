@@ -60,9 +60,10 @@ type dirWalk struct {
 	cfg     *Config
 	log     *slog.Logger
 	m       *matcher
-	all     bool          // some pattern starts with "**/", or markers: every directory is entered
-	content *contentCheck // nil: no markers
-	cache   os.FileInfo   // Config.CacheDir, never entered; nil if it does not exist
+	all     bool           // some pattern starts with "**/", or markers: every directory is entered
+	content *contentCheck  // nil: no markers
+	insp    LayerInspector // nil: no Config.Inspector; else every entry is shown to it
+	cache   os.FileInfo    // Config.CacheDir, never entered; nil if it does not exist
 	data    *layerData
 	skipped []string // directories not entered: pseudo and network file systems
 
@@ -95,6 +96,10 @@ type dirWalk struct {
 func walkDir(ctx context.Context, root *os.Root, m *matcher, cfg *Config, log *slog.Logger) (*layerData, []string, error) {
 	w := &dirWalk{ctx: ctx, cfg: cfg, log: log, m: m, data: newLayerData(),
 		warned: map[string]int{}, firstBad: map[string]string{}}
+	if cfg.Inspector != nil {
+		w.insp = cfg.Inspector.Layer(0, "")
+		w.all = true
+	}
 	for _, p := range m.pats {
 		w.all = w.all || p.anyDirs
 	}
@@ -108,6 +113,13 @@ func walkDir(ctx context.Context, root *os.Root, m *matcher, cfg *Config, log *s
 	defer w.logWarned()
 	if _, err := w.dir(root, ".", nil, 0); err != nil {
 		return nil, nil, err
+	}
+	if w.insp != nil {
+		res, err := w.insp.Result()
+		if err != nil {
+			return nil, nil, fmt.Errorf("inspection result: %w", err)
+		}
+		w.data.inspected = append([]byte{}, res...)
 	}
 	w.data.index()
 	return w.data, w.skipped, nil
@@ -161,6 +173,11 @@ func (w *dirWalk) dir(r *os.Root, p string, parent os.FileInfo, depth int) (bool
 			w.log.Debug("directory walk: file system not entered", "path", p, "type", t)
 			w.skipped = append(w.skipped, p)
 			return false, nil
+		}
+	}
+	if w.insp != nil && p != "." {
+		if err := w.inspect(entryOf(p, fi, EntryDir), nil); err != nil {
+			return false, err
 		}
 	}
 	got := false
@@ -231,7 +248,7 @@ func (w *dirWalk) child(r *os.Root, p string, dirInfo os.FileInfo, de fs.DirEntr
 		defer sub.Close()
 		return w.dir(sub, cp, dirInfo, depth+1)
 	case t&fs.ModeSymlink != 0:
-		if !w.m.relevant(cp) {
+		if w.insp == nil && !w.m.relevant(cp) {
 			return false, nil
 		}
 		fi, err := de.Info()
@@ -243,16 +260,34 @@ func (w *dirWalk) child(r *os.Root, p string, dirInfo os.FileInfo, de fs.DirEntr
 			w.warn("unreadable or overlong symlink", cp)
 			return false, nil
 		}
+		if w.insp != nil {
+			e := entryOf(cp, fi, EntrySymlink)
+			e.Target = target
+			if err := w.inspect(e, nil); err != nil {
+				return false, err
+			}
+			if !w.m.relevant(cp) {
+				return false, nil
+			}
+		}
 		return true, w.record(&entry{Path: cp, Kind: kindSymlink, Mode: 0o777, Target: target, MTime: fi.ModTime().Unix(),
 			info: renamed{fi, name}})
 	case t.IsRegular():
 		keep := w.m.keep(cp)
-		if !keep && w.content == nil {
+		if !keep && w.content == nil && w.insp == nil {
 			return false, nil
 		}
 		fi, err := de.Info()
 		if err != nil {
 			return false, nil
+		}
+		if w.insp != nil {
+			if err := w.inspectFile(r, name, entryOf(cp, fi, EntryFile)); err != nil {
+				return false, err
+			}
+			if !keep && w.content == nil {
+				return false, nil
+			}
 		}
 		e := &entry{Path: cp, Kind: kindFile, Mode: uint32(fi.Mode().Perm()), Size: fi.Size(), MTime: fi.ModTime().Unix(),
 			info: renamed{fi, name}}
@@ -274,6 +309,13 @@ func (w *dirWalk) child(r *os.Root, p string, dirInfo os.FileInfo, de fs.DirEntr
 	default:
 		// Device, fifo, socket: recorded where a pattern names it (never
 		// opened), like a layer walk does.
+		if w.insp != nil {
+			if fi, err := de.Info(); err == nil {
+				if err := w.inspect(entryOf(cp, fi, EntryOther), nil); err != nil {
+					return false, err
+				}
+			}
+		}
 		if !w.m.keep(cp) {
 			return false, nil
 		}
@@ -284,6 +326,43 @@ func (w *dirWalk) child(r *os.Root, p string, dirInfo os.FileInfo, de fs.DirEntr
 		return true, w.record(&entry{Path: cp, Kind: kindOther, Mode: uint32(fi.Mode().Perm()), MTime: fi.ModTime().Unix(),
 			info: renamed{fi, name}})
 	}
+}
+
+// entryOf describes a directory source's entry for the inspector.
+func entryOf(p string, fi os.FileInfo, t EntryType) EntryInfo {
+	e := EntryInfo{Path: p, Type: t, Mode: fi.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)}
+	e.UID, e.GID = ownerOf(fi)
+	if t == EntryFile {
+		e.Size = fi.Size()
+	}
+	return e
+}
+
+func (w *dirWalk) inspect(e EntryInfo, content io.Reader) error {
+	if err := w.insp.Entry(w.ctx, e, content); err != nil {
+		return fmt.Errorf("walk directory: inspect %s: %w", e.Path, err)
+	}
+	return nil
+}
+
+// inspectFile shows regular file name of r to the inspector, opened only
+// if it wants the content. A file that cannot be opened (gone, no
+// permission) is shown without content and logged.
+func (w *dirWalk) inspectFile(r *os.Root, name string, e EntryInfo) error {
+	if !w.insp.Want(e) {
+		return w.inspect(e, nil)
+	}
+	f, err := r.OpenFile(name, os.O_RDONLY|openNonblock, 0)
+	if err != nil {
+		w.warn("cannot open file for inspection", e.Path)
+		return w.inspect(e, nil)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		w.warn("file replaced while walking", e.Path)
+		return w.inspect(e, nil)
+	}
+	return w.inspect(e, f)
 }
 
 // contentCheck decides whether an executable holds one of the markers.

@@ -19,3 +19,11 @@ func devOf(fi os.FileInfo) uint64 {
 	}
 	return 0
 }
+
+// ownerOf is the owner and group of fi (0, 0 where the system does not say).
+func ownerOf(fi os.FileInfo) (uid, gid int) {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return int(st.Uid), int(st.Gid)
+	}
+	return 0, 0
+}

@@ -87,6 +87,21 @@ package image
 // 657 s (274 s user, 364 s sys) and takes 15 s (6 s user, 7.5 s sys),
 // listing the same 7,009 packages.
 //
+// Inspector. Config.Inspector sees every entry of every layer in the same
+// pass (secret scanning reads file contents there, permission checks read
+// modes), whiteouts and opaque directories included, so files a later
+// layer deletes are inspected in the layer that holds them. A file it
+// wants that the walk does not read is read by the inspector straight from
+// the tar stream; one the walk reads too (a kept file, an executable
+// searched for markers) reaches the inspector through a pipe fed by the
+// walk's reads, in its own goroutine, and what the walk leaves unread is
+// read for it; once the inspector stops reading, nothing more is sent. Its
+// per-layer result is opaque bytes stored in index.json; the inspector's
+// Key is part of the cache key, so a cached layer answers without opening
+// the blob and another inspector configuration misses. A directory source
+// shows every entry (proc, sys, dev and pseudo mounts still skipped) and
+// opens a file only if the inspector wants it.
+//
 // The View is an overlay of those per-layer records, looked up top-down, with
 // whiteouts, opaque directories and non-directories hiding lower entries.
 // Symlinks resolve with chroot semantics (absolute targets restart at the

@@ -109,7 +109,7 @@ func TestDiffIDVerified(t *testing.T) {
 func TestCacheKeyDigestKind(t *testing.T) {
 	t.Parallel()
 	d := "sha256:" + strings.Repeat("a", 64)
-	if cacheKey(d, true, testKeep, nil) == cacheKey(d, false, testKeep, nil) {
+	if cacheKey(d, true, cacheSpec{keep: testKeep}) == cacheKey(d, false, cacheSpec{keep: testKeep}) {
 		t.Fatal("blob and diff digests share a cache key")
 	}
 	tb := mkTar(t, file("etc/os-release", "ID=debian\n"))
@@ -132,11 +132,11 @@ func TestCacheKeyDigestKind(t *testing.T) {
 		t.Errorf("opened %d times, want 2 (one per digest kind, then cached)", o.n.Load())
 	}
 	keep := slices.Sorted(slices.Values(testKeep)) // as Walk keys it
-	dir := filepath.Join(cfg.CacheDir, "layers", cacheKey(raw.Digest, true, keep, nil))
-	if _, err := loadCached(dir, raw.Digest, true, keep, nil); err != nil {
+	dir := filepath.Join(cfg.CacheDir, "layers", cacheKey(raw.Digest, true, cacheSpec{keep: keep}))
+	if _, err := loadCached(dir, raw.Digest, true, cacheSpec{keep: keep}); err != nil {
 		t.Fatalf("blob entry: %v", err)
 	}
-	if _, err := loadCached(dir, raw.Digest, false, keep, nil); err == nil || errors.Is(err, fs.ErrNotExist) {
+	if _, err := loadCached(dir, raw.Digest, false, cacheSpec{keep: keep}); err == nil || errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("blob entry loaded as a diff entry: %v", err)
 	}
 }

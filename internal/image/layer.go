@@ -52,8 +52,9 @@ type layerWalk struct {
 	verifyRaw bool   // id is the digest of the raw blob
 	dir       string // where kept contents go
 	data      *layerData
-	search    *markerSearch // nil: no Config.Markers
-	mem       []byte        // contentMemory bytes, allocated on first use
+	search    *markerSearch  // nil: no Config.Markers
+	insp      LayerInspector // nil: no Config.Inspector
+	mem       []byte         // contentMemory bytes, allocated on first use
 
 	kept      int64
 	keptBytes int64 // content written to dir, replaced files included
@@ -200,7 +201,7 @@ func (w *layerWalk) entries(ctx context.Context, tr *tar.Reader) error {
 			return w.refuse(hdr.Name, "too many tar entries", fmt.Errorf("more than %d", w.cfg.MaxEntries))
 		}
 		last = hdr.Name
-		if err := w.entry(hdr, tr); err != nil {
+		if err := w.entry(ctx, hdr, tr); err != nil {
 			return err
 		}
 	}
@@ -221,7 +222,7 @@ func cleanPath(name string) (p string, abs, escapes bool) {
 	return p, abs, escapes
 }
 
-func (w *layerWalk) entry(hdr *tar.Header, tr *tar.Reader) error {
+func (w *layerWalk) entry(ctx context.Context, hdr *tar.Header, tr *tar.Reader) error {
 	if hdr.Typeflag == tar.TypeXGlobalHeader {
 		return nil
 	}
@@ -242,7 +243,7 @@ func (w *layerWalk) entry(hdr *tar.Header, tr *tar.Reader) error {
 		if abs {
 			w.contain("absolute whiteout path made relative", name)
 		}
-		return w.whiteout(p, base, name)
+		return w.whiteout(ctx, p, base, name)
 	}
 	if escapes {
 		return w.refuse(name, "path escapes the root", nil)
@@ -255,22 +256,24 @@ func (w *layerWalk) entry(hdr *tar.Header, tr *tar.Reader) error {
 	}
 	switch hdr.Typeflag {
 	case tar.TypeReg, tar.TypeGNUSparse, tar.TypeCont:
-		if w.m.keep(p) {
-			return w.keepFile(p, hdr, tr)
-		}
-		if kept, err := w.keepByContent(p, hdr, tr); kept || err != nil {
+		return w.regular(ctx, p, hdr, tr)
+	case tar.TypeDir:
+		if err := w.inspectEntry(ctx, tarInfo(p, hdr, EntryDir)); err != nil {
 			return err
 		}
-		if w.m.relevant(p) {
-			return w.record(&entry{Path: p, Kind: kindFile, Mode: uint32(hdr.Mode) & 0o7777, Size: hdr.Size, MTime: hdr.ModTime.Unix()})
-		}
-	case tar.TypeDir:
 		if w.m.relevant(p) {
 			return w.record(&entry{Path: p, Kind: kindDir, Mode: uint32(hdr.Mode) & 0o7777, MTime: hdr.ModTime.Unix()})
 		}
 	case tar.TypeSymlink:
 		if len(hdr.Linkname) > maxPath {
 			return w.refuse(name, "symlink target too long", fmt.Errorf("%d bytes", len(hdr.Linkname)))
+		}
+		if w.insp != nil {
+			e := tarInfo(p, hdr, EntrySymlink)
+			e.Target = hdr.Linkname
+			if err := w.inspectEntry(ctx, e); err != nil {
+				return err
+			}
 		}
 		if w.m.relevant(p) {
 			t := hdr.Linkname
@@ -282,8 +285,16 @@ func (w *layerWalk) entry(hdr *tar.Header, tr *tar.Reader) error {
 			return w.record(&entry{Path: p, Kind: kindSymlink, Mode: 0o777, Target: t, MTime: hdr.ModTime.Unix()})
 		}
 	case tar.TypeLink:
-		return w.hardlink(p, hdr)
+		if err := w.hardlink(p, hdr); err != nil || w.insp == nil {
+			return err
+		}
+		e := tarInfo(p, hdr, EntryHardlink)
+		e.Target, _, _ = cleanPath(hdr.Linkname)
+		return w.inspectEntry(ctx, e)
 	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
+		if err := w.inspectEntry(ctx, tarInfo(p, hdr, EntryOther)); err != nil {
+			return err
+		}
 		if w.m.keep(p) {
 			w.contain("device node or fifo at a kept path recorded, never opened", name)
 		}
@@ -294,9 +305,12 @@ func (w *layerWalk) entry(hdr *tar.Header, tr *tar.Reader) error {
 	return nil
 }
 
-func (w *layerWalk) whiteout(p, base, name string) error {
+func (w *layerWalk) whiteout(ctx context.Context, p, base, name string) error {
 	dir := path.Dir(p)
 	if base == ".wh..wh..opq" {
+		if err := w.inspectEntry(ctx, EntryInfo{Path: dir, Type: EntryOpaque}); err != nil {
+			return err
+		}
 		if dir == "." || w.search != nil || w.m.relevant(dir) {
 			w.data.opaques[dir] = struct{}{}
 			return w.count(name)
@@ -314,6 +328,9 @@ func (w *layerWalk) whiteout(p, base, name string) error {
 	t := target
 	if dir != "." {
 		t = dir + "/" + target
+	}
+	if err := w.inspectEntry(ctx, EntryInfo{Path: t, Type: EntryWhiteout}); err != nil {
+		return err
 	}
 	// With Markers, any path may hold a kept executable of a lower layer.
 	if w.search != nil || w.m.relevant(t) {
@@ -356,7 +373,7 @@ func (w *layerWalk) record(e *entry) error {
 	return nil
 }
 
-func (w *layerWalk) keepFile(p string, hdr *tar.Header, tr *tar.Reader) error {
+func (w *layerWalk) keepFile(p string, hdr *tar.Header, tr io.Reader) error {
 	if hdr.Size > w.cfg.MaxFileBytes {
 		return w.refuse(hdr.Name, "kept file too large", fmt.Errorf("%d bytes, limit %d", hdr.Size, w.cfg.MaxFileBytes))
 	}

@@ -64,6 +64,7 @@ type layerData struct {
 	opaques   map[string]struct{} // directories whose lower contents are hidden
 	children  map[string][]string // directory -> names recorded directly under it; keys are this layer's directories
 	nondir    bool                // some entry is not a directory
+	inspected []byte              // Config.Inspector's result; nil without one
 }
 
 func newLayerData() *layerData {

@@ -53,6 +53,10 @@ type Config struct {
 	// warning instead of refusing the layer: no one asked for it by name.
 	// At most 64 markers of 1 to 256 bytes.
 	Markers [][]byte
+	// Inspector, if set, sees every entry of every layer (and every file
+	// of a directory source) during the walk; see Inspector. Its Key is
+	// part of each layer's cache key.
+	Inspector Inspector
 }
 
 // ratioFloor is the uncompressed size of a layer below which MaxRatio is not
@@ -152,8 +156,10 @@ type View struct {
 	touched [][]string
 	tmp     string
 	root    *os.Root
-	once    sync.Once
-	err     error
+	// inspected holds Config.Inspector's result per layer; nil without one.
+	inspected [][]byte
+	once      sync.Once
+	err       error
 }
 
 // NumLayers is the number of layers in the view (1 for a directory).
@@ -253,7 +259,11 @@ func walkDirSource(ctx context.Context, img *Image, keep []string, cfg Config, o
 		return nil, fmt.Errorf("walk %s: %w", img.Dir, err)
 	}
 	v := newDirView(root, d, m, skipped)
-	return &View{layers: []string{""}, fss: []fs.FS{v}, touched: [][]string{nil}, root: root}, nil
+	view := &View{layers: []string{""}, fss: []fs.FS{v}, touched: [][]string{nil}, root: root}
+	if cfg.Inspector != nil {
+		view.inspected = [][]byte{d.inspected}
+	}
+	return view, nil
 }
 
 // walker is the state shared by the layers of one walk.
@@ -329,6 +339,12 @@ func (w *walker) walk(ctx context.Context, img *Image) (*View, error) {
 		}
 	}
 	v := &View{tmp: w.tmp}
+	if w.cfg.Inspector != nil {
+		v.inspected = make([][]byte, n)
+		for i := range n {
+			v.inspected[i] = results[i].inspected
+		}
+	}
 	for i, l := range img.Layers {
 		v.layers = append(v.layers, l.DiffID)
 		v.fss = append(v.fss, &mergedFS{layers: results[:i+1], m: w.m})
@@ -376,10 +392,14 @@ func (w *walker) layer(ctx context.Context, i int, l Layer) (*layerData, error) 
 		}
 		return nil, &LayerError{Layer: id, Reason: "cannot verify layer", Err: err}
 	}
-	final := filepath.Join(w.layersDir(), cacheKey(digest, raw, w.keep, w.cfg.Markers))
+	spec := cacheSpec{keep: w.keep, markers: w.cfg.Markers}
+	if w.cfg.Inspector != nil {
+		spec.inspector = w.cfg.Inspector.Key()
+	}
+	final := filepath.Join(w.layersDir(), cacheKey(digest, raw, spec))
 	replace := w.cfg.NoCache
 	if !w.cfg.NoCache {
-		d, err := loadCached(final, digest, raw, w.keep, w.cfg.Markers)
+		d, err := loadCached(final, digest, raw, spec)
 		if err == nil {
 			w.obs.Progress(ProgressEvent{Layer: i, Digest: l.Digest, Total: l.Size, Cached: true, Final: true})
 			return d, nil
@@ -400,13 +420,23 @@ func (w *walker) layer(ctx context.Context, i int, l Layer) (*layerData, error) 
 	if len(w.cfg.Markers) > 0 {
 		lw.search = newMarkerSearch(w.cfg.Markers)
 	}
+	if w.cfg.Inspector != nil {
+		lw.insp = w.cfg.Inspector.Layer(i, l.DiffID)
+	}
 	d, err := lw.run(ctx)
+	if err == nil && lw.insp != nil {
+		if d.inspected, err = lw.insp.Result(); err != nil {
+			err = fmt.Errorf("layer %s: inspection result: %w", digest, err)
+		} else if d.inspected == nil {
+			d.inspected = []byte{}
+		}
+	}
 	if err != nil {
 		_ = os.RemoveAll(dir) // now, not when the other layers are done
 		return nil, err
 	}
 	d.index()
-	if err := writeIndex(dir, digest, raw, w.keep, w.cfg.Markers, d); err != nil {
+	if err := writeIndex(dir, digest, raw, spec, d); err != nil {
 		return nil, fmt.Errorf("cache layer %s: %w", digest, err)
 	}
 	trash := filepath.Join(w.tmp, fmt.Sprintf("old-%d", w.trashN.Add(1)))
