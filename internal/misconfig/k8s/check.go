@@ -27,8 +27,9 @@ type Config struct {
 	MaxDepth int
 	// PSSLevels lists the Pod Security Standards levels to evaluate
 	// ("baseline", "restricted"); empty turns PSS checks off. As in
-	// Kubernetes, "restricted" includes the baseline checks it does not
-	// replace, so a pod failing both is reported at both levels.
+	// Kubernetes, "restricted" includes the baseline checks; with both
+	// levels each failing check is reported once, at baseline when it fails
+	// there (see the package doc).
 	PSSLevels []string
 	// AllowedRegistries lists the registries (or registry/path prefixes,
 	// "ghcr.io/acme") images may come from; empty turns the check off.
@@ -160,7 +161,7 @@ func check(ctx context.Context, r io.Reader, path string, cfg Config, hook func(
 type checker struct {
 	cfg        Config
 	path       string
-	pss        []pssLevel
+	pss        pssPlan
 	registries []string
 	rules      map[string]Rule
 	hook       func(object, source string, w *workload)

@@ -266,12 +266,41 @@ func TestDocErrors(t *testing.T) {
 }
 
 // TestPSSAgrees holds the PSS findings of every fixture to what the
-// library's own evaluator returns for the same pods.
+// library's own evaluator returns for the same pods. Findings are deduped
+// (each failing check once, at baseline if it fails there), so at each
+// level the findings at or below it are compared with EvaluatePod's
+// failures at that level, by concern: a restricted check that replaces a
+// baseline check (capabilities, seccomp, volumes, procMount) is the same
+// concern as the check it replaces. Every finding's message is the
+// library's for that check, and no concern is reported twice.
 func TestPSSAgrees(t *testing.T) {
 	t.Parallel()
 	ev, err := policy.NewEvaluator(policy.DefaultChecks(), nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The latest version of each check, what it replaces, and its rule IDs.
+	type libCheck struct {
+		id        policy.CheckID
+		level     api.Level
+		fn        policy.CheckPodFn
+		overrides []policy.CheckID
+	}
+	var checks []libCheck
+	concern := map[policy.CheckID]policy.CheckID{}
+	byRule := map[string]policy.CheckID{}
+	for _, c := range policy.DefaultChecks() {
+		v := c.Versions[len(c.Versions)-1]
+		checks = append(checks, libCheck{c.ID, c.Level, v.CheckPod, v.OverrideCheckIDs})
+		concern[c.ID] = c.ID
+		for _, l := range []string{"baseline", "restricted"} {
+			byRule[PSSRuleID(l, string(c.ID))] = c.ID
+		}
+	}
+	for _, c := range checks {
+		for _, o := range c.overrides {
+			concern[c.id] = o
+		}
 	}
 	files, _ := filepath.Glob("testdata/*.yaml")
 	json, _ := filepath.Glob("testdata/*.json")
@@ -295,37 +324,141 @@ func TestPSSAgrees(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, p := range pods {
-				var want, got []string
-				for _, level := range []api.Level{api.LevelBaseline, api.LevelRestricted} {
-					for _, r := range ev.EvaluatePod(api.LevelVersion{Level: level, Version: api.LatestVersion()}, &p.w.podMeta, &p.w.spec) {
-						if r.Allowed {
-							continue
-						}
-						msg := r.ForbiddenReason
-						if r.ForbiddenDetail != "" {
-							msg += " (" + r.ForbiddenDetail + ")"
-						}
-						if p.source != "" {
-							msg += " (template " + p.source + ")"
-						}
-						want = append(want, string(level)+"|"+msg)
+				msgOf := func(r policy.CheckResult) string {
+					msg := r.ForbiddenReason
+					if r.ForbiddenDetail != "" {
+						msg += " (" + r.ForbiddenDetail + ")"
+					}
+					if p.source != "" {
+						msg += " (template " + p.source + ")"
+					}
+					return msg
+				}
+				// Each check's own failure, and which checks each level runs.
+				failMsg := map[policy.CheckID]string{}
+				overridden := map[policy.CheckID]bool{}
+				for _, c := range checks {
+					if r := c.fn(&p.w.podMeta, &p.w.spec); !r.Allowed {
+						failMsg[c.id] = msgOf(r)
+					}
+					for _, o := range c.overrides {
+						overridden[o] = true
 					}
 				}
+				// Our findings: check ID and level, message checked.
+				type got struct {
+					id    policy.CheckID
+					level api.Level
+				}
+				var ours []got
 				for _, f := range res.Findings {
-					if f.Location.Object != p.object {
+					if f.Location.Object != p.object || !strings.HasPrefix(f.RuleID, "VGL-K8S-PSS-") {
 						continue
 					}
-					for _, level := range []string{"BASELINE", "RESTRICTED"} {
-						if strings.HasPrefix(f.RuleID, "VGL-K8S-PSS-"+level+"-") {
-							got = append(got, strings.ToLower(level)+"|"+f.Message)
+					id, ok := byRule[f.RuleID]
+					if !ok {
+						t.Errorf("%s: unknown PSS rule %s", p.object, f.RuleID)
+						continue
+					}
+					level := api.LevelBaseline
+					if strings.HasPrefix(f.RuleID, "VGL-K8S-PSS-RESTRICTED-") {
+						level = api.LevelRestricted
+					}
+					if f.Message != failMsg[id] {
+						t.Errorf("%s: %s message %q, library %q", p.object, f.RuleID, f.Message, failMsg[id])
+					}
+					ours = append(ours, got{id, level})
+				}
+				seen := map[policy.CheckID]bool{}
+				for _, o := range ours {
+					if seen[concern[o.id]] {
+						t.Errorf("%s: %s reported twice", p.object, concern[o.id])
+					}
+					seen[concern[o.id]] = true
+				}
+				for _, level := range []api.Level{api.LevelBaseline, api.LevelRestricted} {
+					// The library: EvaluatePod's failures, attributed to checks.
+					var lib, attributed []string
+					libConcerns := map[policy.CheckID]bool{}
+					for _, r := range ev.EvaluatePod(api.LevelVersion{Level: level, Version: api.LatestVersion()}, &p.w.podMeta, &p.w.spec) {
+						if !r.Allowed {
+							lib = append(lib, msgOf(r))
 						}
 					}
+					for _, c := range checks {
+						runs := c.level == api.LevelBaseline && (level == api.LevelBaseline || !overridden[c.id]) ||
+							c.level == api.LevelRestricted && level == api.LevelRestricted
+						if msg, failed := failMsg[c.id]; runs && failed {
+							attributed = append(attributed, msg)
+							libConcerns[concern[c.id]] = true
+						}
+					}
+					slices.Sort(lib)
+					slices.Sort(attributed)
+					if diff := cmp.Diff(lib, attributed); diff != "" {
+						t.Fatalf("%s %s: attribution to checks (-evaluator +attributed):\n%s", p.object, level, diff)
+					}
+					oursConcerns := map[policy.CheckID]bool{}
+					for _, o := range ours {
+						if o.level == api.LevelBaseline || level == api.LevelRestricted {
+							oursConcerns[concern[o.id]] = true
+						}
+					}
+					if diff := cmp.Diff(libConcerns, oursConcerns); diff != "" {
+						t.Errorf("%s %s: failing PSS checks (-evaluator +vigil):\n%s", p.object, level, diff)
+					}
 				}
-				slices.Sort(want)
-				slices.Sort(got)
-				if diff := cmp.Diff(want, got); diff != "" {
-					t.Errorf("%s: PSS (-evaluator +vigil):\n%s", p.object, diff)
+			}
+		})
+	}
+}
+
+// TestPSSOnce: a pod failing a check at both levels is reported once, at
+// baseline; a stricter restricted version is reported only when the
+// baseline version passes; with restricted alone, everything it fails.
+func TestPSSOnce(t *testing.T) {
+	t.Parallel()
+	pod := func(sc string) string {
+		return "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: a\n    securityContext: " + sc + "\n"
+	}
+	restrictedOnly := DefaultConfig()
+	restrictedOnly.PSSLevels = []string{"restricted"}
+	tests := []struct {
+		name string
+		in   string
+		cfg  Config
+		want []string
+	}{
+		{"privileged and SYS_ADMIN", pod("{privileged: true, capabilities: {add: [SYS_ADMIN]}}"), DefaultConfig(), []string{
+			"VGL-K8S-PSS-BASELINE-CAPABILITIES-BASELINE", "VGL-K8S-PSS-BASELINE-PRIVILEGED",
+			"VGL-K8S-PSS-RESTRICTED-ALLOW-PRIVILEGE-ESCALATION", "VGL-K8S-PSS-RESTRICTED-RUN-AS-NON-ROOT",
+			"VGL-K8S-PSS-RESTRICTED-SECCOMP-PROFILE-RESTRICTED"}},
+		{"no drop ALL", pod("{}"), DefaultConfig(), []string{
+			"VGL-K8S-PSS-RESTRICTED-ALLOW-PRIVILEGE-ESCALATION", "VGL-K8S-PSS-RESTRICTED-CAPABILITIES-RESTRICTED",
+			"VGL-K8S-PSS-RESTRICTED-RUN-AS-NON-ROOT", "VGL-K8S-PSS-RESTRICTED-SECCOMP-PROFILE-RESTRICTED"}},
+		{"seccomp unconfined", pod("{seccompProfile: {type: Unconfined}, allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: {drop: [ALL]}}"), DefaultConfig(), []string{
+			"VGL-K8S-PSS-BASELINE-SECCOMP-PROFILE-BASELINE"}},
+		{"restricted alone", pod("{privileged: true, capabilities: {add: [SYS_ADMIN]}}"), restrictedOnly, []string{
+			"VGL-K8S-PSS-RESTRICTED-ALLOW-PRIVILEGE-ESCALATION", "VGL-K8S-PSS-RESTRICTED-CAPABILITIES-RESTRICTED",
+			"VGL-K8S-PSS-RESTRICTED-PRIVILEGED", "VGL-K8S-PSS-RESTRICTED-RUN-AS-NON-ROOT",
+			"VGL-K8S-PSS-RESTRICTED-SECCOMP-PROFILE-RESTRICTED"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res, err := Check(context.Background(), strings.NewReader(tc.in), "p.yaml", tc.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range res.Findings {
+				if strings.HasPrefix(f.RuleID, "VGL-K8S-PSS-") {
+					got = append(got, f.RuleID)
 				}
+			}
+			slices.Sort(got)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("PSS rule IDs (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -13,6 +13,21 @@
 //   - least-privilege checks with stable IDs (the ID constants, Rules): init
 //     and ephemeral containers included.
 //
+// Each failing PSS check is reported once (a decision: the library's
+// restricted evaluation repeats the baseline checks, so a privileged pod
+// would otherwise fail "privileged" at both levels). A check that fails the
+// baseline evaluation is reported at baseline (severity high) only. At
+// restricted (severity medium) come only the checks that fail restricted
+// and pass baseline: the restricted-only checks (allowPrivilegeEscalation,
+// runAsNonRoot, runAsUser) and the stricter restricted versions of a
+// baseline check (capabilities_restricted, seccompProfile_restricted,
+// restrictedVolumes, procMount) when the baseline check they replace
+// passed; when it failed, the concern is already reported at baseline. So
+// the findings at or below a level are exactly the pod's failures at that
+// level, one per concern; TestPSSAgrees holds them to EvaluatePod at both
+// levels on every fixture. With PSSLevels set to restricted alone, every
+// restricted failure is reported at restricted, as the library lists them.
+//
 // Locations carry the file, the line of the object, container or field
 // (from go.yaml.in/yaml/v3 nodes), the object as "Kind/namespace/name"
 // (namespace "default" when the manifest names none) and the container.

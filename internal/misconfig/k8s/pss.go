@@ -14,14 +14,25 @@ import (
 // pssCheck is one Pod Security Standards check as the evaluator of
 // k8s.io/pod-security-admission runs it at the latest policy version.
 type pssCheck struct {
-	id    policy.CheckID
-	level api.Level // the check's own level
-	fn    policy.CheckPodFn
+	id        policy.CheckID
+	level     api.Level // the check's own level
+	fn        policy.CheckPodFn
+	overrides []policy.CheckID // the baseline checks it replaces at restricted
 }
 
-type pssLevel struct {
-	level  api.Level
-	checks []pssCheck
+// pssPlan says which checks run at which level and how their failures are
+// reported (see doc.go: each failing check once).
+type pssPlan struct {
+	// baseline is run and reported at baseline when that level is on.
+	baseline []pssCheck
+	// restricted is run and reported at restricted when that level is on:
+	// only the restricted checks when baseline is on too (the baseline
+	// checks restricted keeps were reported at baseline), else everything
+	// the library's restricted evaluation runs.
+	restricted []pssCheck
+	// dedupe drops a restricted check's failure when a baseline check it
+	// replaces failed (the concern is already reported at baseline).
+	dedupe bool
 }
 
 // newPSS lays out the default checks for each level the way the library's
@@ -30,9 +41,10 @@ type pssLevel struct {
 // the baseline checks its checks do not override. It keeps the check IDs,
 // which EvaluatePod's results do not carry; the tests hold the two to the
 // same results on every fixture.
-func newPSS(levels []string) []pssLevel {
+func newPSS(levels []string) pssPlan {
+	var plan pssPlan
 	if len(levels) == 0 {
-		return nil
+		return plan
 	}
 	var baseline, restricted []pssCheck
 	overridden := map[policy.CheckID]bool{}
@@ -43,6 +55,7 @@ func newPSS(levels []string) []pssLevel {
 		v := c.Versions[len(c.Versions)-1]
 		pc := pssCheck{id: c.ID, level: c.Level, fn: v.CheckPod}
 		if c.Level == api.LevelRestricted {
+			pc.overrides = v.OverrideCheckIDs
 			restricted = append(restricted, pc)
 			for _, o := range v.OverrideCheckIDs {
 				overridden[o] = true
@@ -54,22 +67,23 @@ func newPSS(levels []string) []pssLevel {
 	byID := func(a, b pssCheck) int { return strings.Compare(string(a.id), string(b.id)) }
 	slices.SortFunc(baseline, byID)
 	slices.SortFunc(restricted, byID)
-	var out []pssLevel
-	for _, l := range levels {
-		switch api.Level(l) {
-		case api.LevelBaseline:
-			out = append(out, pssLevel{level: api.LevelBaseline, checks: baseline})
-		case api.LevelRestricted:
-			var all []pssCheck
+	if slices.Contains(levels, string(api.LevelBaseline)) {
+		plan.baseline = baseline
+		plan.dedupe = true
+	}
+	if slices.Contains(levels, string(api.LevelRestricted)) {
+		if plan.dedupe {
+			plan.restricted = restricted
+		} else {
 			for _, c := range baseline {
 				if !overridden[c.id] {
-					all = append(all, c)
+					plan.restricted = append(plan.restricted, c)
 				}
 			}
-			out = append(out, pssLevel{level: api.LevelRestricted, checks: append(all, restricted...)})
+			plan.restricted = append(plan.restricted, restricted...)
 		}
 	}
-	return out
+	return plan
 }
 
 // PSSRuleID is the rule ID of a failed PSS check at a level:
@@ -97,27 +111,42 @@ func PSSRuleID(level, checkID string) string {
 }
 
 func (c *checker) checkPSS(t *target, w *workload) {
-	for _, l := range c.pss {
-		for _, pc := range l.checks {
-			r := pc.fn(&w.podMeta, &w.spec)
-			if r.Allowed {
-				continue
+	var failed map[policy.CheckID]bool // baseline checks that failed
+	for _, pc := range c.pss.baseline {
+		if r := pc.fn(&w.podMeta, &w.spec); !r.Allowed {
+			if failed == nil {
+				failed = make(map[policy.CheckID]bool)
 			}
-			sev := finding.SeverityHigh
-			if pc.level == api.LevelRestricted {
-				sev = finding.SeverityMedium
-			}
-			msg := r.ForbiddenReason
-			if r.ForbiddenDetail != "" {
-				msg += " (" + r.ForbiddenDetail + ")"
-			}
-			t.add(Rule{
-				ID:          PSSRuleID(string(l.level), string(pc.id)),
-				Severity:    sev,
-				Title:       "Pod Security Standards " + string(l.level) + ": " + r.ForbiddenReason,
-				Remediation: "Change the pod spec so that it meets the " + string(l.level) + " Pod Security Standard.",
-				References:  []string{"https://kubernetes.io/docs/concepts/security/pod-security-standards/"},
-			}, w.specNode, "", msg)
+			failed[pc.id] = true
+			addPSS(t, w, api.LevelBaseline, pc, r)
 		}
 	}
+	for _, pc := range c.pss.restricted {
+		if c.pss.dedupe && slices.ContainsFunc(pc.overrides, func(id policy.CheckID) bool { return failed[id] }) {
+			continue // the stricter version of a check that failed at baseline
+		}
+		if r := pc.fn(&w.podMeta, &w.spec); !r.Allowed {
+			addPSS(t, w, api.LevelRestricted, pc, r)
+		}
+	}
+}
+
+// addPSS reports one failed check at a level: high for a baseline check,
+// medium for a restricted one.
+func addPSS(t *target, w *workload, level api.Level, pc pssCheck, r policy.CheckResult) {
+	sev := finding.SeverityHigh
+	if pc.level == api.LevelRestricted {
+		sev = finding.SeverityMedium
+	}
+	msg := r.ForbiddenReason
+	if r.ForbiddenDetail != "" {
+		msg += " (" + r.ForbiddenDetail + ")"
+	}
+	t.add(Rule{
+		ID:          PSSRuleID(string(level), string(pc.id)),
+		Severity:    sev,
+		Title:       "Pod Security Standards " + string(level) + ": " + r.ForbiddenReason,
+		Remediation: "Change the pod spec so that it meets the " + string(level) + " Pod Security Standard.",
+		References:  []string{pssDoc},
+	}, w.specNode, "", msg)
 }
