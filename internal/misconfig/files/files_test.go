@@ -384,3 +384,51 @@ func BenchmarkLayer(b *testing.B) {
 		}
 	}
 }
+
+// TestConcurrentLayers runs layers of one Checker in parallel (for -race).
+func TestConcurrentLayers(t *testing.T) {
+	t.Parallel()
+	c, err := New(Options{MaxFindings: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	es := append(ordinary(1000), file("usr/bin/su", fs.ModeSetuid|0o755, 1), file("root/.cache/pip/x", 0o644, 1))
+	done := make(chan []string)
+	for i := range 4 {
+		go func() {
+			l := c.Layer(fmt.Sprint("L", i))
+			for _, e := range es {
+				l.Entry(e)
+			}
+			done <- brief(l.Findings())
+		}()
+	}
+	want := []string{RuleSetuid + "@usr/bin/su medium", RulePkgCache + "@root/.cache/pip low"}
+	for range 4 {
+		if diff := cmp.Diff(want, <-done); diff != "" {
+			t.Errorf("(-want +got):\n%s", diff)
+		}
+	}
+}
+
+// FuzzMatchCache checks that any path (clean or not) neither panics nor
+// yields a cache directory that is not a prefix of the path.
+func FuzzMatchCache(f *testing.F) {
+	for _, s := range []string{"var/lib/apt/lists/x", "home/a/.cache/pip/x", "home//.npm/_cacache/", "root/.", "home/", "var/cache/apt/x.bin", "etc/apk/cache/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		k, d := matchCache(p)
+		if k == nil {
+			return
+		}
+		if !strings.HasPrefix(p, d+"/") {
+			t.Fatalf("matchCache(%q) dir %q is not a parent", p, d)
+		}
+		l := &Layer{max: 1}
+		l.Entry(image.EntryInfo{Path: p, Type: image.EntryFile, Size: 1})
+		if len(l.Findings()) != 1 {
+			t.Fatalf("no finding for %q", p)
+		}
+	})
+}
