@@ -637,3 +637,35 @@ func benchmarkCheck(b *testing.B, file string) {
 		}
 	}
 }
+
+// TestConcernFixtures: one pod per concern of bench/k8s-vs-trivy.sh, each
+// otherwise hardened, flags exactly its rule among those the comparison maps.
+func TestConcernFixtures(t *testing.T) {
+	t.Parallel()
+	res := checkFile(t, "trivy-checks.yaml", DefaultConfig())
+	mapped := []string{IDPrivileged, IDPrivilegeEsc, IDHostNetwork, IDHostPID, IDHostIPC, IDCapsAdded,
+		IDCapsAddedDangerous, IDCapsNotDropped, IDRunAsNonRoot, IDRunAsRootUID}
+	want := map[string][]string{
+		"hardened": nil, "privileged": {IDPrivileged}, "privilege-escalation": {IDPrivilegeEsc},
+		"host-network": {IDHostNetwork}, "host-pid": {IDHostPID}, "host-ipc": {IDHostIPC},
+		"cap-add-sys-admin": {IDCapsAddedDangerous}, "cap-add-all": {IDCapsAddedDangerous},
+		"cap-add-net-raw": {IDCapsAdded}, "cap-add-net-bind-service": nil,
+		"caps-not-dropped": {IDCapsNotDropped}, "caps-drop-some": {IDCapsNotDropped},
+		"run-as-non-root-missing": {IDRunAsNonRoot}, "run-as-non-root-false": {IDRunAsNonRoot},
+		"run-as-user-0": {IDRunAsRootUID}, "pod-run-as-user-0": {IDRunAsRootUID}, "run-as-group-0": nil,
+	}
+	if len(res.Objects) != len(want) {
+		t.Errorf("%d objects, want %d", len(res.Objects), len(want))
+	}
+	for _, o := range res.Objects {
+		var got []string
+		for _, id := range ids(res, "Pod/cmp/"+o.Name) {
+			if slices.Contains(mapped, id) {
+				got = append(got, id)
+			}
+		}
+		if diff := cmp.Diff(want[o.Name], got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", o.Name, diff)
+		}
+	}
+}
