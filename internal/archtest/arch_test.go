@@ -42,12 +42,12 @@ var rules = []struct {
 	{"internal/vulndb/vulndbtest", []string{"internal/vulndb"}},
 	{"internal/vulndb/feed", []string{"internal/vulndb", "internal/vulndb/*", "internal/version"}},
 	{"internal/vulndb/*", []string{"internal/vulndb", "internal/version"}},
-	{"internal/match", []string{"internal/inventory", "internal/vulndb", "internal/version", "internal/pkgname"}},
+	{"internal/match", []string{"internal/inventory", "internal/vulndb", "internal/version", "internal/pkgname", "internal/finding"}},
 	{"internal/suppress", []string{"internal/match", "internal/inventory"}},
 	{"internal/sbom", []string{"internal/inventory"}},
 	{"internal/sbom/sbomtest", []string{"internal/sbom", "internal/inventory", "internal/testenv"}},
 	{"internal/report", []string{"internal/inventory", "internal/sbom", "internal/finding", "internal/match", "internal/vulndb", "internal/secrets", "internal/misconfig"}},
-	{"internal/scan", []string{"internal/image", "internal/inventory", "internal/finding", "internal/match", "internal/suppress", "internal/vulndb", "internal/secrets", "internal/misconfig", "internal/sbom"}},
+	{"internal/scan", []string{"internal/image", "internal/inventory", "internal/finding", "internal/match", "internal/suppress", "internal/vulndb", "internal/secrets", "internal/misconfig", "internal/misconfig/...", "internal/sbom"}},
 	{"e2e", []string{"internal/..."}},
 }
 

@@ -104,6 +104,16 @@ type imageFlags struct {
 // takeInventory resolves ref and lists its packages, with a progress line
 // on a terminal.
 func takeInventory(ctx context.Context, g *globals, stdio IO, ref string, f imageFlags) (*inventory.Inventory, error) {
+	res, err := takeImage(ctx, g, stdio, ref, f, scan.Detectors{})
+	if err != nil {
+		return nil, err
+	}
+	return res.Inventory, nil
+}
+
+// takeImage resolves ref, lists its packages and runs detect over its
+// layers and config in the same walk, with a progress line on a terminal.
+func takeImage(ctx context.Context, g *globals, stdio IO, ref string, f imageFlags, detect scan.Detectors) (*scan.Result, error) {
 	if err := os.MkdirAll(g.cacheDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create cache directory: %w", err)
 	}
@@ -124,7 +134,7 @@ func takeInventory(ctx context.Context, g *globals, stdio IO, ref string, f imag
 	walk := image.DefaultConfig()
 	walk.CacheDir = g.cacheDir
 	walk.NoCache = f.noCache
-	cfg := scan.Config{Walk: walk, Catalogers: catalogers.Default(catalogers.Config{TempDir: tmp, Log: g.log})}
+	cfg := scan.Config{Walk: walk, Catalogers: catalogers.Default(catalogers.Config{TempDir: tmp, Log: g.log}), Detect: detect}
 
 	obs := scan.Observer{Log: g.log}
 	if !g.quiet && isTerminal(stdio.Err) && img.Source != "dir" {
@@ -133,12 +143,12 @@ func takeInventory(ctx context.Context, g *globals, stdio IO, ref string, f imag
 		defer p.stop()
 	}
 	start := time.Now()
-	inv, err := scan.Inventory(ctx, img, cfg, obs)
+	res, err := scan.Image(ctx, img, cfg, obs)
 	if err != nil {
 		return nil, err
 	}
-	g.log.Info("inventory done", "image", img.Name, "packages", len(inv.Packages), "elapsed", time.Since(start).Round(time.Millisecond))
-	return inv, nil
+	g.log.Info("inventory done", "image", img.Name, "packages", len(res.Inventory.Packages), "elapsed", time.Since(start).Round(time.Millisecond))
+	return res, nil
 }
 
 type outputOptions struct {

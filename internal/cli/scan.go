@@ -6,16 +6,21 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/vigil-sec/vigil/internal/finding"
 	"github.com/vigil-sec/vigil/internal/inventory"
 	"github.com/vigil-sec/vigil/internal/match"
+	"github.com/vigil-sec/vigil/internal/misconfig/files"
+	"github.com/vigil-sec/vigil/internal/misconfig/imageconfig"
 	"github.com/vigil-sec/vigil/internal/report"
 	"github.com/vigil-sec/vigil/internal/sbom"
 	"github.com/vigil-sec/vigil/internal/scan"
+	"github.com/vigil-sec/vigil/internal/secrets"
 	"github.com/vigil-sec/vigil/internal/suppress"
 	"github.com/vigil-sec/vigil/internal/vulndb"
 )
@@ -35,15 +40,24 @@ type scanFlags struct {
 	ignoreFile    string
 	vex           []string
 	maxAge        time.Duration
+	scanners      []string
+	secretMaxSize int64
+	secretBinary  bool
 }
 
 func scanCommand(g *globals, stdio IO) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "scan",
-		Short: "Find the vulnerabilities in an image, a root file system or an SBOM",
+		Short: "Find vulnerabilities, secrets and risky configuration in an image, a root file system or an SBOM",
 		Long: `Find the known vulnerabilities of every package, matched against the local
 database ('vigil db update' or 'vigil db import' fills it; nothing is fetched
-during a scan).
+during a scan), and, in images and root file systems, secrets in every file of
+every layer (files a later layer deletes included) and in the image config,
+and risky image configuration (root user, setuid files, world-writable
+directories, package caches, no HEALTHCHECK, SSH, ...).
+
+--scanners picks them: vuln, secret, misconfig (all three by default; an SBOM
+has only vuln). Without vuln no database is needed.
 
 Exit status: 0 when the scan ran (whatever it found), unless --exit-code N is
 given: then N when any finding remains after --severity, --ignore-unfixed,
@@ -61,6 +75,13 @@ given: then N when any finding remains after --severity, --ignore-unfixed,
 		fl.StringSliceVar(&f.vex, "vex", nil, "OpenVEX or CycloneDX VEX document whose not_affected statements suppress findings (repeatable)")
 		fl.DurationVar(&f.maxAge, "max-db-age", 7*24*time.Hour, "warn when a source's data is older than this (0: never)")
 	}
+	addImageFlags := func(c *cobra.Command) {
+		fl := c.Flags()
+		fl.StringSliceVar(&f.scanners, "scanners", []string{match.ScannerVuln, match.ScannerSecret, match.ScannerMisconfig},
+			"what to look for (comma-separated): vuln, secret, misconfig")
+		fl.Int64Var(&f.secretMaxSize, "secret-max-size", secrets.DefaultMaxFileSize, "skip files larger than this many bytes in the secret scan (-1: no limit)")
+		fl.BoolVar(&f.secretBinary, "secret-scan-binary", false, "scan files that look binary for secrets too")
+	}
 	imageCmd := &cobra.Command{
 		Use:   "image REF",
 		Short: "Scan a container image",
@@ -70,12 +91,13 @@ local vulnerability database. REF is as for 'vigil sbom image'.`,
   vigil scan image --format sarif -o vigil.sarif ./app.tar`,
 		Args: exactArgs(1, "one image reference"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runScan(cmd, g, stdio, f, func() (*inventory.Inventory, error) {
-				return takeInventory(cmd.Context(), g, stdio, args[0], f.image)
+			return runScan(cmd, g, stdio, f, func(d scan.Detectors) (*scan.Result, error) {
+				return takeImage(cmd.Context(), g, stdio, args[0], f.image, d)
 			})
 		},
 	}
 	addFlags(imageCmd)
+	addImageFlags(imageCmd)
 	imageCmd.Flags().StringVar(&f.image.platform, "platform", "linux/amd64", "platform to pick from a multi-platform image (os/arch[/variant])")
 	imageCmd.Flags().BoolVar(&f.image.insecure, "insecure", false, "UNSAFE: allow plain HTTP and unverified TLS to the registry")
 	imageCmd.Flags().BoolVar(&f.image.noCache, "no-cache", false, "walk every layer even when its result is cached")
@@ -90,12 +112,13 @@ local vulnerability database. REF is as for 'vigil sbom image'.`,
 			if err != nil {
 				return err
 			}
-			return runScan(cmd, g, stdio, f, func() (*inventory.Inventory, error) {
-				return takeInventory(cmd.Context(), g, stdio, ref, f.image)
+			return runScan(cmd, g, stdio, f, func(d scan.Detectors) (*scan.Result, error) {
+				return takeImage(cmd.Context(), g, stdio, ref, f.image, d)
 			})
 		},
 	}
 	addFlags(rootfsCmd)
+	addImageFlags(rootfsCmd)
 
 	sbomCmd := &cobra.Command{
 		Use:   "sbom FILE",
@@ -104,8 +127,14 @@ local vulnerability database. REF is as for 'vigil sbom image'.`,
   vigil scan sbom app.cdx.json`,
 		Args: exactArgs(1, "one SBOM file ('-' for standard input)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runScan(cmd, g, stdio, f, func() (*inventory.Inventory, error) {
-				return readSBOM(args[0], stdio.In)
+			sf := f
+			sf.scanners = []string{match.ScannerVuln} // an SBOM has no files or config
+			return runScan(cmd, g, stdio, sf, func(scan.Detectors) (*scan.Result, error) {
+				inv, err := readSBOM(args[0], stdio.In)
+				if err != nil {
+					return nil, err
+				}
+				return &scan.Result{Inventory: inv}, nil
 			})
 		},
 	}
@@ -143,46 +172,59 @@ func readSBOM(path string, stdin io.Reader) (*inventory.Inventory, error) {
 	return inv, nil
 }
 
-func runScan(cmd *cobra.Command, g *globals, stdio IO, f scanFlags, inventoryOf func() (*inventory.Inventory, error)) error {
+func runScan(cmd *cobra.Command, g *globals, stdio IO, f scanFlags, take func(scan.Detectors) (*scan.Result, error)) error {
 	enc, ok := scanEncoder(f.format)
 	if !ok {
 		return usagef("unknown format %q (want one of %s)", f.format, strings.Join(scanFormatNames(), ", "))
 	}
+	scanners, err := parseScanners(f.scanners)
+	if err != nil {
+		return err
+	}
 	cfg := scan.VulnConfig{Filter: match.FilterOptions{IgnoreUnfixed: f.ignoreUnfixed}, MaxAge: f.maxAge}
+	var checkSev []finding.Severity
 	for _, s := range f.severities {
 		sev, err := match.ParseSeverity(s)
 		if err != nil {
 			return usagef("--severity: %v", err)
 		}
 		cfg.Filter.Severities = append(cfg.Filter.Severities, sev)
+		if fs, ok := finding.ParseSeverity(s); ok {
+			checkSev = append(checkSev, fs)
+		}
+	}
+	detect, err := detectors(scanners, f)
+	if err != nil {
+		return err
 	}
 	rules, err := loadRules(f)
 	if err != nil {
 		return err
 	}
 	cfg.Rules = rules
-	// Open the database before the (slower) inventory so that a missing
-	// database fails fast.
-	db, err := vulndb.Open(g.dbFile())
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("%w (run 'vigil db update', or 'vigil db import PATH' offline)", err)
+	var db *vulndb.DB
+	if slices.Contains(scanners, match.ScannerVuln) {
+		// Open the database before the (slower) inventory so that a
+		// missing database fails fast.
+		if db, err = openDB(g); err != nil {
+			return err
 		}
-		if errors.Is(err, vulndb.ErrSchema) {
-			return fmt.Errorf("%w (written by another vigil version: run 'vigil db update', or 'vigil db import PATH' offline, to rebuild it)", err)
-		}
-		return err
+		defer db.Close()
 	}
-	defer db.Close()
 
-	inv, err := inventoryOf()
+	taken, err := take(detect)
 	if err != nil {
 		return err
 	}
-	res, err := scan.Vulnerabilities(cmd.Context(), inv, db, cfg)
-	if err != nil {
-		return err
+	res := &match.Result{Inventory: taken.Inventory, Findings: []match.Finding{}}
+	if db != nil {
+		if res, err = scan.Vulnerabilities(cmd.Context(), taken.Inventory, db, cfg); err != nil {
+			return err
+		}
 	}
+	res.Scanners = scanners
+	res.Secrets = filterChecks(taken.Secrets, checkSev, len(f.severities) > 0)
+	res.Misconfigurations = filterChecks(taken.Misconfigurations, checkSev, len(f.severities) > 0)
 	for _, w := range res.Warnings {
 		g.log.Warn(w)
 	}
@@ -192,10 +234,86 @@ func runScan(cmd *cobra.Command, g *globals, stdio IO, f scanFlags, inventoryOf 
 	if err != nil {
 		return err
 	}
-	if f.exitCode != 0 && len(res.Findings) > 0 {
+	if f.exitCode != 0 && len(res.Findings)+len(res.Secrets)+len(res.Misconfigurations) > 0 {
 		return exitError{code: f.exitCode}
 	}
 	return nil
+}
+
+// openDB opens the vulnerability database, saying how to make one.
+func openDB(g *globals) (*vulndb.DB, error) {
+	db, err := vulndb.Open(g.dbFile())
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w (run 'vigil db update', or 'vigil db import PATH' offline)", err)
+		}
+		if errors.Is(err, vulndb.ErrSchema) {
+			return nil, fmt.Errorf("%w (written by another vigil version: run 'vigil db update', or 'vigil db import PATH' offline, to rebuild it)", err)
+		}
+		return nil, err
+	}
+	return db, nil
+}
+
+// parseScanners checks --scanners and returns them in a fixed order.
+func parseScanners(names []string) ([]string, error) {
+	all := []string{match.ScannerVuln, match.ScannerSecret, match.ScannerMisconfig}
+	var out []string
+	for _, n := range names {
+		n = strings.ToLower(strings.TrimSpace(n))
+		if !slices.Contains(all, n) {
+			return nil, usagef("--scanners: unknown scanner %q (want vuln, secret or misconfig)", n)
+		}
+		out = append(out, n)
+	}
+	if len(out) == 0 {
+		return nil, usagef("--scanners: name at least one of vuln, secret, misconfig")
+	}
+	var sorted []string
+	for _, a := range all {
+		if slices.Contains(out, a) {
+			sorted = append(sorted, a)
+		}
+	}
+	return sorted, nil
+}
+
+// detectors builds the secret and configuration checks --scanners asks for.
+func detectors(scanners []string, f scanFlags) (scan.Detectors, error) {
+	var d scan.Detectors
+	if slices.Contains(scanners, match.ScannerSecret) {
+		if f.secretMaxSize == 0 || f.secretMaxSize < -1 {
+			return d, usagef("--secret-max-size must be positive, or -1 for no limit")
+		}
+		s, err := secrets.New(secrets.Config{MaxFileSize: f.secretMaxSize, ScanBinary: f.secretBinary})
+		if err != nil {
+			return d, err
+		}
+		d.Secrets = s
+	}
+	if slices.Contains(scanners, match.ScannerMisconfig) {
+		d.Config = &imageconfig.Options{}
+		c, err := files.New(files.Options{})
+		if err != nil {
+			return d, err
+		}
+		d.Files = c
+	}
+	return d, nil
+}
+
+// filterChecks keeps the findings of the --severity list (when given).
+func filterChecks(fs []finding.Finding, sev []finding.Severity, filter bool) []finding.Finding {
+	if !filter || fs == nil {
+		return fs
+	}
+	out := []finding.Finding{}
+	for _, f := range fs {
+		if slices.Contains(sev, f.Severity) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // loadRules reads the ignore file and the VEX documents.

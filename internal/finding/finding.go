@@ -5,6 +5,11 @@
 // remediation and where it was found; it never holds a secret's value.
 package finding
 
+import (
+	"cmp"
+	"slices"
+)
+
 // Severity orders findings; the zero value is Unknown.
 type Severity int
 
@@ -114,4 +119,14 @@ type Finding struct {
 	Match string `json:"match,omitempty"`
 	// References are URLs explaining the rule (CIS, Kubernetes docs, ...).
 	References []string `json:"references,omitempty"`
+}
+
+// Sort orders findings for reports, in place: most severe first, then by
+// path, line, column, rule and layer.
+func Sort(fs []Finding) {
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		return cmp.Or(cmp.Compare(b.Severity, a.Severity), cmp.Compare(a.Location.Path, b.Location.Path),
+			cmp.Compare(a.Location.Line, b.Location.Line), cmp.Compare(a.Location.Column, b.Location.Column),
+			cmp.Compare(a.RuleID, b.RuleID), cmp.Compare(a.Location.Layer, b.Location.Layer))
+	})
 }

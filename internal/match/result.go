@@ -3,6 +3,7 @@ package match
 import (
 	"time"
 
+	"github.com/vigil-sec/vigil/internal/finding"
 	"github.com/vigil-sec/vigil/internal/inventory"
 	"github.com/vigil-sec/vigil/internal/vulndb"
 )
@@ -20,7 +21,22 @@ type Result struct {
 	DB DBInfo `json:"db"`
 	// Warnings for people (stale data, sources missing for this distro).
 	Warnings []string `json:"warnings,omitempty"`
+	// Secrets and Misconfigurations are the other findings of the same
+	// scan (secrets in files and the image config, image configuration
+	// checks), sorted with finding.Sort; nil when that detector did not run.
+	Secrets           []finding.Finding `json:"secrets,omitempty"`
+	Misconfigurations []finding.Finding `json:"misconfigurations,omitempty"`
+	// Scanners lists the scanners that ran (ScannerVuln, ScannerSecret,
+	// ScannerMisconfig); empty means a vulnerability scan only.
+	Scanners []string `json:"scanners,omitempty"`
 }
+
+// The scanners of an image scan, as --scanners names them.
+const (
+	ScannerVuln      = "vuln"
+	ScannerSecret    = "secret"
+	ScannerMisconfig = "misconfig"
+)
 
 // DBInfo is the part of the database description a report shows.
 type DBInfo struct {

@@ -2,7 +2,6 @@ package report
 
 import (
 	"bufio"
-	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -94,10 +93,7 @@ func where(l finding.Location) string {
 // sortedFindings is a copy, most severe first, then by path, line and rule.
 func sortedFindings(fs []finding.Finding) []finding.Finding {
 	out := slices.Clone(fs)
-	slices.SortStableFunc(out, func(a, b finding.Finding) int {
-		return cmp.Or(cmp.Compare(b.Severity, a.Severity), cmp.Compare(a.Location.Path, b.Location.Path),
-			cmp.Compare(a.Location.Line, b.Location.Line), cmp.Compare(a.RuleID, b.RuleID))
-	})
+	finding.Sort(out)
 	return out
 }
 

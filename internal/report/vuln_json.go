@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
+	"github.com/vigil-sec/vigil/internal/finding"
 	"github.com/vigil-sec/vigil/internal/inventory"
 	"github.com/vigil-sec/vigil/internal/match"
 	"github.com/vigil-sec/vigil/internal/vulndb"
@@ -26,6 +28,12 @@ type VulnDocument struct {
 	Suppressed    []VulnSuppressed  `json:"suppressed"`
 	Summary       VulnSummary       `json:"summary"`
 	Warnings      []string          `json:"warnings"`
+	// Scanners that ran ("vuln", "secret", "misconfig").
+	Scanners []string `json:"scanners"`
+	// Secrets and Misconfigurations are [] when their scanner ran and
+	// found nothing, absent when it did not run.
+	Secrets           []finding.Finding `json:"secrets,omitzero"`
+	Misconfigurations []finding.Finding `json:"misconfigurations,omitzero"`
 }
 
 // VulnTarget is what was scanned.
@@ -91,6 +99,9 @@ type VulnSummary struct {
 	Fixable        int `json:"fixable"`
 	KnownExploited int `json:"knownExploited"`
 	Suppressed     int `json:"suppressed"`
+	// Secrets and Misconfigurations count those findings.
+	Secrets           int `json:"secrets"`
+	Misconfigurations int `json:"misconfigurations"`
 }
 
 // VulnJSON writes res as an indented [VulnDocument]: findings in the order
@@ -135,8 +146,21 @@ func NewVulnDocument(res *match.Result) *VulnDocument {
 			KnownExploited: s.kev,
 			Suppressed:     s.suppressed,
 		},
-		Warnings: nonNil(res.Warnings),
+		Warnings:          nonNil(res.Warnings),
+		Scanners:          res.Scanners,
+		Secrets:           res.Secrets,
+		Misconfigurations: res.Misconfigurations,
 	}
+	if len(doc.Scanners) == 0 {
+		doc.Scanners = []string{match.ScannerVuln}
+	}
+	if doc.Secrets == nil && slices.Contains(doc.Scanners, match.ScannerSecret) {
+		doc.Secrets = []finding.Finding{}
+	}
+	if doc.Misconfigurations == nil && slices.Contains(doc.Scanners, match.ScannerMisconfig) {
+		doc.Misconfigurations = []finding.Finding{}
+	}
+	doc.Summary.Secrets, doc.Summary.Misconfigurations = len(res.Secrets), len(res.Misconfigurations)
 	for i := range res.Findings {
 		doc.Findings[i] = vulnFinding(&res.Findings[i])
 	}

@@ -70,7 +70,7 @@ type (
 		ShortDescription     sarifText      `json:"shortDescription"`
 		FullDescription      sarifText      `json:"fullDescription"`
 		DefaultConfiguration sarifConfig    `json:"defaultConfiguration"`
-		HelpURI              string         `json:"helpUri"`
+		HelpURI              string         `json:"helpUri,omitempty"`
 		Help                 sarifMarkdown  `json:"help"`
 		Properties           sarifRuleProps `json:"properties"`
 	}
@@ -97,7 +97,7 @@ type (
 		Locations           []sarifLocation    `json:"locations"`
 		PartialFingerprints map[string]string  `json:"partialFingerprints"`
 		Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
-		Properties          sarifResultProps   `json:"properties"`
+		Properties          any                `json:"properties"` // sarifResultProps or sarifCheckProps
 	}
 	sarifLocation struct {
 		PhysicalLocation sarifPhysical `json:"physicalLocation"`
@@ -190,6 +190,7 @@ func SARIF(w io.Writer, res *match.Result, opts SARIFOptions) error {
 	for i := range run.Tool.Driver.Rules {
 		finishSARIFRule(&run.Tool.Driver.Rules[i], worst[i], cvss[i])
 	}
+	addSARIFChecks(&run, res, target)
 
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -283,7 +284,9 @@ func sarifFinding(f *match.Finding, sp *match.Suppressed, rule int, target strin
 			just += ": " + j
 		}
 		r.Suppressions = []sarifSuppression{{Kind: "external", Status: "accepted", Justification: just}}
-		r.Properties.SuppressedFile = sp.File
+		props := r.Properties.(sarifResultProps)
+		props.SuppressedFile = sp.File
+		r.Properties = props
 	}
 	return r
 }

@@ -75,6 +75,15 @@ func VulnTable(w io.Writer, res *match.Result, opts VulnTableOptions) error {
 
 	inv := resultInventory(res)
 	header := []string{style(clean(targetName(inv.Source, true)), styleBold)}
+	if !vulnScanned(res) {
+		fmt.Fprintln(bw, header[0])
+		fmt.Fprintln(bw)
+		if err := writeChecks(bw, res, inv.Source.Layers, style); err != nil {
+			return err
+		}
+		fmt.Fprintln(bw, style("SUMMARY:", styleBold), checksSummary(res))
+		return flush(bw)
+	}
 	if d := distroName(inv.Distro); d != "" {
 		header = append(header, clean(d))
 	} else {
@@ -96,7 +105,14 @@ func VulnTable(w io.Writer, res *match.Result, opts VulnTableOptions) error {
 		writeVulnRows(bw, res, inv.Source.Layers, width, style)
 	}
 	fmt.Fprintln(bw)
-	fmt.Fprintln(bw, style("SUMMARY:", styleBold), summaryLine(summarize(res)))
+	if err := writeChecks(bw, res, inv.Source.Layers, style); err != nil {
+		return err
+	}
+	summary := summaryLine(summarize(res))
+	if c := checksSummary(res); c != "" {
+		summary += "; " + c
+	}
+	fmt.Fprintln(bw, style("SUMMARY:", styleBold), summary)
 	return flush(bw)
 }
 

@@ -53,7 +53,9 @@ var vulnFormats = []struct {
 }
 
 func vulnResults() map[string]*match.Result {
-	return map[string]*match.Result{"vuln": vulnResult(), "vuln-empty": emptyResult()}
+	return map[string]*match.Result{"vuln": vulnResult(), "vuln-empty": emptyResult(),
+		"checks":      checksResult(match.ScannerVuln, match.ScannerSecret, match.ScannerMisconfig),
+		"checks-only": checksResult(match.ScannerSecret, match.ScannerMisconfig)}
 }
 
 func TestVulnGolden(t *testing.T) {

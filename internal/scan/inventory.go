@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 
+	"github.com/vigil-sec/vigil/internal/finding"
 	"github.com/vigil-sec/vigil/internal/image"
 	"github.com/vigil-sec/vigil/internal/inventory"
 )
@@ -16,6 +17,9 @@ type Config struct {
 	Walk image.Config
 	// Catalogers to run; see catalogers.Default.
 	Catalogers []inventory.Cataloger
+	// Detect are the secret and configuration checks run in the same walk
+	// (Image only; Inventory runs none).
+	Detect Detectors
 }
 
 // Observer receives logs and progress; both may be nil.
@@ -23,6 +27,17 @@ type Observer = image.Observer
 
 // Inventory walks img once and lists its packages and distribution.
 func Inventory(ctx context.Context, img *image.Image, cfg Config, obs Observer) (*inventory.Inventory, error) {
+	cfg.Detect = Detectors{}
+	res, err := Image(ctx, img, cfg, obs)
+	if err != nil {
+		return nil, err
+	}
+	return res.Inventory, nil
+}
+
+// Image walks img once: it lists its packages and distribution and runs
+// cfg.Detect over every layer and the image config.
+func Image(ctx context.Context, img *image.Image, cfg Config, obs Observer) (*Result, error) {
 	log := obs.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -30,6 +45,9 @@ func Inventory(ctx context.Context, img *image.Image, cfg Config, obs Observer) 
 	keep := KeepGlobs(cfg.Catalogers)
 	walk := cfg.Walk
 	walk.Markers = KeepMarkers(cfg.Catalogers)
+	if cfg.Detect.inspects() {
+		walk.Inspector = newInspector(cfg.Detect)
+	}
 	view, err := image.Walk(ctx, img, keep, walk, obs)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", img.Name, err)
@@ -51,7 +69,27 @@ func Inventory(ctx context.Context, img *image.Image, cfg Config, obs Observer) 
 	if pkgs == nil {
 		pkgs = []inventory.Package{}
 	}
-	return &inventory.Inventory{Source: SourceOf(img), Distro: distro, Packages: pkgs}, nil
+	res := &Result{Inventory: &inventory.Inventory{Source: SourceOf(img), Distro: distro, Packages: pkgs}}
+	if walk.Inspector != nil {
+		sec, fil, st, err := layerFindings(view)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", img.Name, err)
+		}
+		res.Secrets, res.Misconfigurations, res.Stats = sec, fil, st
+		logStats(log, st, cfg.Detect.Secrets)
+	}
+	sec, mis := configFindings(img, cfg.Detect)
+	res.Secrets = append(res.Secrets, sec...)
+	res.Misconfigurations = append(res.Misconfigurations, mis...)
+	if cfg.Detect.Secrets != nil && res.Secrets == nil {
+		res.Secrets = []finding.Finding{}
+	}
+	if (cfg.Detect.Config != nil || cfg.Detect.Files != nil) && res.Misconfigurations == nil {
+		res.Misconfigurations = []finding.Finding{}
+	}
+	finding.Sort(res.Secrets)
+	finding.Sort(res.Misconfigurations)
+	return res, nil
 }
 
 // KeepGlobs is the union of the files the catalogers and distribution

@@ -3,6 +3,8 @@ package secrets
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -64,6 +66,7 @@ type compiled struct {
 
 // Scanner finds secrets. It is safe for concurrent use.
 type Scanner struct {
+	key        string
 	max        int64
 	scanBinary bool
 	rules      []compiled
@@ -75,6 +78,20 @@ type Scanner struct {
 }
 
 type buffers struct{ data, lower []byte }
+
+// keyVersion changes whenever the scanning code changes what it reports
+// for the same rules (a fix in redaction, line counting, limits).
+const keyVersion = 1
+
+func scannerKey(max int64, binary bool, rules []compiled) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "vigil secrets\x00%d\x00%d\x00%t", keyVersion, max, binary)
+	for _, r := range rules {
+		// %#v quotes every string field: no two rule lists print alike.
+		fmt.Fprintf(h, "\x00%#v", r.Rule)
+	}
+	return "secrets/" + hex.EncodeToString(h.Sum(nil))[:32]
+}
 
 func (s *Scanner) kwHasRule(k, ri int) bool { return slices.Contains(s.kwRules[k], ri) }
 
@@ -88,6 +105,7 @@ func New(cfg Config) (*Scanner, error) {
 	if s.max == 0 {
 		s.max = DefaultMaxFileSize
 	}
+	s.key = scannerKey(s.max, s.scanBinary, rules)
 	idx := map[string]int{}
 	s.byBigram = map[uint16][]int{}
 	for ri, r := range rules {
@@ -180,6 +198,11 @@ func (s *Scanner) Rules() []Rule {
 	return out
 }
 
+// Key names the scanner's rules and settings (a hash of them): two
+// scanners with the same Key report the same findings for the same input.
+// Image scans put it in the layer cache key.
+func (s *Scanner) Key() string { return s.key }
+
 // Skip reports whether an input of size bytes would be skipped as too large;
 // callers that know the size can avoid opening the file.
 func (s *Scanner) Skip(size int64) bool { return s.max > 0 && size > s.max }
@@ -209,8 +232,12 @@ func (s *Scanner) Scan(ctx context.Context, r io.Reader, loc finding.Location) (
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("scanning %s: %w", loc.Path, err)
 		}
-		for n < len(buf) && !eof {
-			m, err := r.Read(buf[n:])
+		fill := len(buf)
+		if first && !s.scanBinary {
+			fill = binaryProbe
+		}
+		for n < fill && !eof {
+			m, err := r.Read(buf[n:fill])
 			n += m
 			total += int64(m)
 			if s.max > 0 && total > s.max {
@@ -223,9 +250,13 @@ func (s *Scanner) Scan(ctx context.Context, r io.Reader, loc finding.Location) (
 			}
 		}
 		if first {
+			// Only the probe has been read: a binary input costs no more.
 			first = false
 			if !s.scanBinary && bytes.IndexByte(buf[:min(n, binaryProbe)], 0) >= 0 {
 				return nil, nil
+			}
+			if !eof && fill < len(buf) {
+				continue
 			}
 		}
 		if n == 0 {

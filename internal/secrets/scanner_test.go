@@ -507,3 +507,31 @@ func TestHostileRepetition(t *testing.T) {
 		})
 	}
 }
+
+func TestKey(t *testing.T) {
+	t.Parallel()
+	mk := func(cfg Config) string {
+		t.Helper()
+		s, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Key()
+	}
+	base := mk(Config{})
+	if base != mk(DefaultConfig()) {
+		t.Error("the zero Config and DefaultConfig have different keys")
+	}
+	changed := Default()
+	changed[0].MinEntropy += 0.5
+	for name, cfg := range map[string]Config{
+		"max size":  {MaxFileSize: 1 << 20},
+		"binary":    {ScanBinary: true},
+		"one rule":  {Rules: Default()[:1]},
+		"a setting": {Rules: changed},
+	} {
+		if mk(cfg) == base {
+			t.Errorf("%s: same key as the default", name)
+		}
+	}
+}

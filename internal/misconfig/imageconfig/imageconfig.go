@@ -2,7 +2,6 @@ package imageconfig
 
 import (
 	"fmt"
-	"github.com/vigil-sec/vigil/internal/misconfig"
 	"path"
 	"sort"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/vigil-sec/vigil/internal/finding"
+	"github.com/vigil-sec/vigil/internal/misconfig"
 )
 
 // Rule IDs; stable across releases.
@@ -80,7 +80,7 @@ func Check(cfg *v1.ConfigFile, ref string, opts Options) []finding.Finding {
 				Location:    finding.Location{Path: "config:User"},
 			})
 		}
-		for _, kv := range c.Env {
+		for i, kv := range c.Env {
 			k, v, _ := strings.Cut(kv, "=")
 			if strings.TrimSpace(v) == "" || !misconfig.SecretName(k, opts.SecretNames...) {
 				continue
@@ -91,7 +91,7 @@ func Check(cfg *v1.ConfigFile, ref string, opts Options) []finding.Finding {
 				Title:       "Credential in image environment",
 				Message:     fmt.Sprintf("environment variable %s looks like a credential and has a value baked into the image", k),
 				Remediation: "Pass credentials at run time (a mounted secret or an orchestrator secret), not with ENV in the image.",
-				Location:    finding.Location{Path: "config:Env"},
+				Location:    finding.Location{Path: "config:Env", Line: i + 1},
 			})
 		}
 		for i, h := range cfg.History {
