@@ -27,13 +27,17 @@ import (
 // fakeToken is a GitHub-token-shaped string built at run time, so the
 // repository holds nothing that looks like a credential.
 func fakeToken() string {
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	return "gh" + "p_" + randomString(36, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+}
+
+// randomString is n characters of alphabet from a fixed seed.
+func randomString(n int, alphabet string) string {
 	r := rand.New(rand.NewPCG(7, 11))
-	b := make([]byte, 36)
+	b := make([]byte, n)
 	for i := range b {
 		b[i] = alphabet[r.IntN(len(alphabet))]
 	}
-	return "gh" + "p_" + string(b)
+	return string(b)
 }
 
 type ent struct {
