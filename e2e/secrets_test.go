@@ -207,6 +207,35 @@ func TestSecretsPlanted(t *testing.T) {
 		}
 		si.noSecretIn(t, "JSON output", out)
 	})
+	t.Run("layer-cache", func(t *testing.T) {
+		t.Parallel()
+		// The per-layer results are cached: a second run must give the same
+		// findings, and a run with other scanners or other secret flags must
+		// not reuse the cached ones.
+		cache := t.TempDir()
+		// A run without the secret scanner fills the cache first.
+		r := vigil(t, nil, "scan", "image", "--scanners", "misconfig", "--cache-dir", cache, "--format", "json", layout)
+		if r.code != 0 {
+			t.Fatalf("vigil scan image --scanners misconfig: %v", r)
+		}
+		si.noSecretIn(t, "misconfig-only JSON output", r.stdout)
+		for i, run := range []struct {
+			flags []string
+			modes []string
+		}{
+			{nil, nil},
+			{nil, nil},
+			{[]string{"--secret-max-size", strconv.Itoa(12 << 20)}, []string{"size"}},
+			{[]string{"--secret-scan-binary"}, []string{"binary"}},
+			{nil, nil},
+		} {
+			args := append([]string{"--scanners", "secret", "--cache-dir", cache}, run.flags...)
+			doc, _ := secretsScan(t, append(args, layout)...)
+			if diff := gocmp.Diff(si.want(run.modes...), si.got(t, doc)); diff != "" {
+				t.Errorf("run %d %q: secret findings (-want +got):\n%s", i, run.flags, diff)
+			}
+		}
+	})
 	for _, format := range []string{"table", "sarif"} {
 		t.Run(format, func(t *testing.T) {
 			t.Parallel()
@@ -267,8 +296,14 @@ func checkCleanImage(t *testing.T, img v1.Image, layers []v1.Layer) {
 	}
 	t.Logf("text files up to 10 MiB in the layers: %d (%d bytes); binary %d (%d bytes); larger %d",
 		st.files, st.bytes, st.binFiles, st.binBytes, st.large)
-	if r := vigil(t, nil, "scan", "image", "--scanners", "secret", "--exit-code", "3", ref); r.code != 0 {
+	r := vigil(t, nil, "-vv", "scan", "image", "--scanners", "secret", "--exit-code", "3", ref)
+	if r.code != 0 {
 		t.Errorf("--exit-code 3 on a clean image: %v", r)
+	}
+	for _, line := range strings.Split(string(r.stderr), "\n") {
+		if strings.Contains(line, "secret scan") {
+			t.Logf("vigil -vv: %s", line)
+		}
 	}
 }
 
