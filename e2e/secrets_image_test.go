@@ -62,11 +62,12 @@ type plant struct {
 // secretsImage is the planted image:
 //
 //	layer 0: the Alpine 3.20.3 minirootfs (the official image's layer);
-//	layer 1: files with planted credentials, one of them (app/deploy.env)
-//	         deleted again by layer 2, a text file over the default size
-//	         limit and a binary file, each with a secret, and decoys that
-//	         must not be reported;
-//	layer 2: the whiteout of app/deploy.env and a harmless file;
+//	layer 1: files with planted credentials, three of them deleted again
+//	         by layer 2 (app/deploy.env by its whiteout, opt/legacy/ by the
+//	         whiteout of the directory, srv/cache/ by an opaque whiteout), a
+//	         text file over the default size limit and a binary file, each
+//	         with a secret, and decoys that must not be reported;
+//	layer 2: the whiteouts and a harmless file;
 //
 // and a config whose Env, Labels and history (a RUN line and a build
 // argument) hold secrets.
@@ -151,6 +152,16 @@ func buildSecretsImage(t *testing.T) *secretsImage {
 		"AZURE_TENANT_ID=4d1c2b3a-5e6f-4a7b-8c9d-0e1f2a3b4c5d\nAZURE_CLIENT_SECRET="+entra+"\n", "",
 		plant{rule: "VGL-SEC-AZURE-CLIENT-SECRET", secret: entra, random: entra, deleted: true})
 
+	// A SAS URL in a directory that layer 2 removes (whiteout of the
+	// directory) and a storage key in one it empties (opaque whiteout).
+	sas := secGen(22, secAlnum, 43)
+	add("opt/legacy/backup.sh", 0o755,
+		"#!/bin/sh\nazcopy copy /data \"https://vigilbak.blob.core.windows.net/nightly?sv=2022-11-02&ss=b&srt=co&sp=rwl&se=2031-01-01T00%3A00%3A00Z&sig="+sas+"%3D\"\n", "",
+		plant{rule: "VGL-SEC-AZURE-SAS-TOKEN", secret: sas + "%3D", random: sas, deleted: true})
+	azKey2 := secGen(23, secB64, 86)
+	add("srv/cache/storage.yaml", 0o644, "storage:\n  account: vigilcache\n  AccountKey: \""+azKey2+"==\"\n", "",
+		plant{rule: "VGL-SEC-AZURE-STORAGE-KEY", secret: azKey2 + "==", random: azKey2, deleted: true})
+
 	// Decoys: placeholders and documented example values; none is a finding.
 	add("app/README.md", 0o644,
 		"# shop\n\nSet `password = \"changeme\"` in app.env, or `DB_PASSWORD=${DB_PASSWORD}`.\n"+
@@ -203,6 +214,8 @@ func buildSecretsImage(t *testing.T) *secretsImage {
 	)
 	layerFiles := [2][]secFile{files, {
 		{name: "app/.wh.deploy.env", mode: 0o644},
+		{name: "opt/.wh.legacy", mode: 0o644},
+		{name: "srv/cache/.wh..wh..opq", mode: 0o644},
 		{name: "app/VERSION", mode: 0o644, body: "1.4.2\n"},
 	}}
 	for i := range layers {
@@ -235,7 +248,7 @@ func buildSecretsImage(t *testing.T) *secretsImage {
 		{Created: created, CreatedBy: "/bin/sh -c #(nop) ADD file:alpine-minirootfs-3.20.3-x86_64.tar.gz in / "},
 		{Created: created, CreatedBy: curl},
 		// A build argument, as docker build records it.
-		{Created: created, CreatedBy: "|1 PYPI_UPLOAD=py" + "pi-AgEIcHlwaS5vcmc" + pypi + " /bin/sh -c rm /app/deploy.env && echo 1.4.2 > /app/VERSION"},
+		{Created: created, CreatedBy: "|1 PYPI_UPLOAD=py" + "pi-AgEIcHlwaS5vcmc" + pypi + " /bin/sh -c rm -r /app/deploy.env /opt/legacy /srv/cache && mkdir /srv/cache && echo 1.4.2 > /app/VERSION"},
 	}
 	if img, err = mutate.ConfigFile(img, cf); err != nil {
 		t.Fatal(err)
