@@ -262,6 +262,32 @@ func TestSecretsPlanted(t *testing.T) {
 			t.Errorf("--exit-code 3 on the planted image: %v", r)
 		}
 		si.noSecretIn(t, "table output", r.stdout)
+		// --severity keeps the secrets of those severities, and --exit-code
+		// counts only them.
+		all, _ := secretsScan(t, "--scanners", "secret", layout)
+		for _, sev := range []string{"critical", "low"} {
+			var want []secKey
+			for _, f := range all.Secrets {
+				if f.Severity.String() == sev {
+					want = append(want, keyOfFinding(f))
+				}
+			}
+			doc, _ := secretsScan(t, "--scanners", "secret", "--severity", sev, layout)
+			var got []secKey
+			for _, f := range doc.Secrets {
+				got = append(got, keyOfFinding(f))
+			}
+			if diff := gocmp.Diff(sortedSecKeys(want), sortedSecKeys(got)); diff != "" {
+				t.Errorf("--severity %s (-want +got):\n%s", sev, diff)
+			}
+			wantCode := 0
+			if len(want) > 0 {
+				wantCode = 3
+			}
+			if r := vigil(t, nil, "scan", "image", "--scanners", "secret", "--severity", sev, "--exit-code", "3", layout); r.code != wantCode {
+				t.Errorf("--severity %s --exit-code 3 with %d such secrets: %v", sev, len(want), r)
+			}
+		}
 	})
 }
 
