@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -287,6 +289,52 @@ func TestSecretsPlanted(t *testing.T) {
 			if r := vigil(t, nil, "scan", "image", "--scanners", "secret", "--severity", sev, "--exit-code", "3", layout); r.code != wantCode {
 				t.Errorf("--severity %s --exit-code 3 with %d such secrets: %v", sev, len(want), r)
 			}
+		}
+	})
+	t.Run("ignorefile", func(t *testing.T) {
+		t.Parallel()
+		// One rule ignored everywhere, one only under a path; an unused
+		// entry is warned about.
+		ign := filepath.Join(t.TempDir(), "ignore.yaml")
+		doc := "ignore:\n" +
+			"  - id: VGL-SEC-JWT\n    reason: test tokens\n" +
+			"  - id: VGL-SEC-GITHUB-TOKEN\n    reason: CI token, rotated\n    path: app/**\n" +
+			"  - id: VGL-SEC-NEVER-SEEN\n    reason: unused\n"
+		if err := os.WriteFile(ign, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		all, _ := secretsScan(t, "--scanners", "secret", layout)
+		got, out := secretsScan(t, "--scanners", "secret", "--ignorefile", ign, layout)
+		var wantKept, wantSup []secKey
+		for _, f := range all.Secrets {
+			if f.RuleID == "VGL-SEC-JWT" || f.RuleID == "VGL-SEC-GITHUB-TOKEN" && strings.HasPrefix(f.Location.Path, "app/") {
+				wantSup = append(wantSup, keyOfFinding(f))
+			} else {
+				wantKept = append(wantKept, keyOfFinding(f))
+			}
+		}
+		if len(wantSup) < 2 {
+			t.Fatalf("the planted image has %d JWT and app/ GitHub findings; want at least 2", len(wantSup))
+		}
+		var kept, sup []secKey
+		for _, f := range got.Secrets {
+			kept = append(kept, keyOfFinding(f))
+		}
+		for _, s := range got.SuppressedChecks {
+			sup = append(sup, keyOfFinding(s.Finding))
+			if s.Reason == "" || s.File != ign {
+				t.Errorf("suppressed %s without its reason or file: %+v", s.Finding.RuleID, s)
+			}
+		}
+		if diff := gocmp.Diff(sortedSecKeys(wantKept), sortedSecKeys(kept)); diff != "" {
+			t.Errorf("kept (-want +got):\n%s", diff)
+		}
+		if diff := gocmp.Diff(sortedSecKeys(wantSup), sortedSecKeys(sup)); diff != "" {
+			t.Errorf("suppressed (-want +got):\n%s", diff)
+		}
+		si.noSecretIn(t, "JSON output with suppressions", out)
+		if !slices.ContainsFunc(got.Warnings, func(w string) bool { return strings.Contains(w, "VGL-SEC-NEVER-SEEN") }) {
+			t.Errorf("no warning about the unused entry: %q", got.Warnings)
 		}
 	})
 }

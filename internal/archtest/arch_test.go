@@ -43,7 +43,7 @@ var rules = []struct {
 	{"internal/vulndb/feed", []string{"internal/vulndb", "internal/vulndb/*", "internal/version"}},
 	{"internal/vulndb/*", []string{"internal/vulndb", "internal/version"}},
 	{"internal/match", []string{"internal/inventory", "internal/vulndb", "internal/version", "internal/pkgname", "internal/finding"}},
-	{"internal/suppress", []string{"internal/match", "internal/inventory"}},
+	{"internal/suppress", []string{"internal/match", "internal/inventory", "internal/finding"}},
 	{"internal/sbom", []string{"internal/inventory"}},
 	{"internal/sbom/sbomtest", []string{"internal/sbom", "internal/inventory", "internal/testenv"}},
 	{"internal/report", []string{"internal/inventory", "internal/sbom", "internal/finding", "internal/match", "internal/vulndb", "internal/secrets", "internal/misconfig"}},

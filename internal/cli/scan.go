@@ -225,6 +225,13 @@ func runScan(cmd *cobra.Command, g *globals, stdio IO, f scanFlags, take func(sc
 	res.Scanners = scanners
 	res.Secrets = filterChecks(taken.Secrets, checkSev, len(f.severities) > 0)
 	res.Misconfigurations = filterChecks(taken.Misconfigurations, checkSev, len(f.severities) > 0)
+	if rules != nil && (res.Secrets != nil || res.Misconfigurations != nil) {
+		src := taken.Inventory.Source
+		kept, sup, warn := rules.ForTarget(src.Name, src.Digest).ApplyChecks(slices.Concat(res.Secrets, res.Misconfigurations), time.Now())
+		res.Secrets, res.Misconfigurations = splitChecks(kept, res.Secrets != nil, res.Misconfigurations != nil)
+		res.SuppressedChecks = sup
+		res.Warnings = append(res.Warnings, warn...)
+	}
 	for _, w := range res.Warnings {
 		g.log.Warn(w)
 	}
@@ -300,6 +307,25 @@ func detectors(scanners []string, f scanFlags) (scan.Detectors, error) {
 		d.Files = c
 	}
 	return d, nil
+}
+
+// splitChecks parts findings into secrets and the rest; a list whose
+// scanner ran is [] rather than nil.
+func splitChecks(fs []finding.Finding, secretsRan, misconfigRan bool) (sec, mis []finding.Finding) {
+	if secretsRan {
+		sec = []finding.Finding{}
+	}
+	if misconfigRan {
+		mis = []finding.Finding{}
+	}
+	for _, f := range fs {
+		if f.Kind == finding.KindSecret {
+			sec = append(sec, f)
+		} else {
+			mis = append(mis, f)
+		}
+	}
+	return sec, mis
 }
 
 // filterChecks keeps the findings of the --severity list (when given).

@@ -8,6 +8,7 @@ package finding
 import (
 	"cmp"
 	"slices"
+	"time"
 )
 
 // Severity orders findings; the zero value is Unknown.
@@ -129,4 +130,13 @@ func Sort(fs []Finding) {
 			cmp.Compare(a.Location.Line, b.Location.Line), cmp.Compare(a.Location.Column, b.Location.Column),
 			cmp.Compare(a.RuleID, b.RuleID), cmp.Compare(a.Location.Layer, b.Location.Layer))
 	})
+}
+
+// Suppressed is a finding an ignore-file entry suppressed, with the entry's
+// file, reason and expiry.
+type Suppressed struct {
+	Finding Finding   `json:"finding"`
+	File    string    `json:"file"`
+	Reason  string    `json:"reason"`
+	Expires time.Time `json:"expires,omitzero"`
 }

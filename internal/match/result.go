@@ -26,6 +26,9 @@ type Result struct {
 	// checks), sorted with finding.Sort; nil when that detector did not run.
 	Secrets           []finding.Finding `json:"secrets,omitempty"`
 	Misconfigurations []finding.Finding `json:"misconfigurations,omitempty"`
+	// SuppressedChecks are the secret and misconfiguration findings an
+	// ignore-file entry suppressed.
+	SuppressedChecks []finding.Suppressed `json:"suppressedChecks,omitempty"`
 	// Scanners lists the scanners that ran (ScannerVuln, ScannerSecret,
 	// ScannerMisconfig); empty means a vulnerability scan only.
 	Scanners []string `json:"scanners,omitempty"`

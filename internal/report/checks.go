@@ -71,8 +71,13 @@ func addSARIFChecks(run *sarifRun, res *match.Result, target string) {
 			r.DefaultConfiguration.Level = checkLevel(f.Severity)
 			r.Properties.SecuritySeverity = checkSecuritySeverity[f.Severity]
 		}
+		// The secret's length is not known (only its redacted form), so
+		// the region is its start: SARIF's endColumn would claim a width.
 		line, col := max(f.Location.Line, 1), max(f.Location.Column, 1)
-		end := max(f.Location.EndLine, line)
+		end := 0
+		if f.Location.EndLine > line {
+			end = f.Location.EndLine
+		}
 		msg := f.Message
 		if f.Location.Deleted {
 			msg += " (in a file a later layer deletes: still in the image)"
@@ -90,7 +95,7 @@ func addSARIFChecks(run *sarifRun, res *match.Result, target string) {
 			Locations: []sarifLocation{{
 				PhysicalLocation: sarifPhysical{
 					ArtifactLocation: sarifArtifact{URI: uriReference(uri)},
-					Region:           sarifRegion{StartLine: line, StartColumn: col, EndLine: end, EndColumn: col},
+					Region:           sarifRegion{StartLine: line, StartColumn: col, EndLine: end},
 				},
 				Message: sarifText{Text: target + ": " + where(f.Location)},
 			}},
@@ -152,7 +157,7 @@ func writeChecks(bw *bufio.Writer, res *match.Result, layers []inventory.LayerIn
 	at := func(l finding.Location) string {
 		s := clean(where(l))
 		if i, ok := num[l.Layer]; ok && l.Layer != "" {
-			s = fmt.Sprintf("layer %d: %s", i+1, s)
+			s = fmt.Sprintf("layer #%d: %s", i, s)
 		}
 		return s
 	}
@@ -206,6 +211,9 @@ func checksSummary(res *match.Result) string {
 		n := countSeverities(c.fs)
 		parts = append(parts, fmt.Sprintf("%d %s (%d critical, %d high, %d medium, %d low)", n["total"], c.name,
 			n["critical"], n["high"], n["medium"], n["low"]))
+	}
+	if n := len(res.SuppressedChecks); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d secret or misconfiguration findings suppressed", n))
 	}
 	return strings.Join(parts, "; ")
 }

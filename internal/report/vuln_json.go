@@ -34,6 +34,9 @@ type VulnDocument struct {
 	// found nothing, absent when it did not run.
 	Secrets           []finding.Finding `json:"secrets,omitzero"`
 	Misconfigurations []finding.Finding `json:"misconfigurations,omitzero"`
+	// SuppressedChecks are the secret and misconfiguration findings an
+	// ignore-file entry suppressed.
+	SuppressedChecks []finding.Suppressed `json:"suppressedChecks,omitzero"`
 }
 
 // VulnTarget is what was scanned.
@@ -150,6 +153,7 @@ func NewVulnDocument(res *match.Result) *VulnDocument {
 		Scanners:          res.Scanners,
 		Secrets:           res.Secrets,
 		Misconfigurations: res.Misconfigurations,
+		SuppressedChecks:  res.SuppressedChecks,
 	}
 	if len(doc.Scanners) == 0 {
 		doc.Scanners = []string{match.ScannerVuln}

@@ -486,7 +486,7 @@ func TestHostileRepetition(t *testing.T) {
 	s := newScanner(t, Config{MaxFileSize: -1})
 	for name, unit := range map[string]string{
 		"keyword only":   "password",
-		"assignment":     "password=aB3dE5gH9kL1mN0p ",
+		"assignment":     "password=" + "aB3dE5gH9kL1mN0p ",
 		"allowlisted":    "password=\"changeme-changeme\" ",
 		"urls":           "https://u:p@h ",
 		"sas":            "sig=" + strings.Repeat("A", 43) + "&",

@@ -21,9 +21,12 @@ type ignoreEntry struct {
 	Package string `yaml:"package"`
 	Reason  string `yaml:"reason"`
 	Expires string `yaml:"expires"`
+	// Path limits a secret or misconfiguration rule (VGL-...) to the
+	// findings whose path matches this pattern (see matchPath).
+	Path string `yaml:"path"`
 }
 
-var ignoreKeys = map[string]bool{"id": true, "package": true, "reason": true, "expires": true}
+var ignoreKeys = map[string]bool{"id": true, "package": true, "reason": true, "expires": true, "path": true}
 
 // parseIgnore reads the YAML form, or the plain-text form when the first
 // line that is neither blank nor a comment does not start a YAML mapping.
@@ -123,6 +126,15 @@ func newIgnoreRule(e ignoreEntry, i, line int, file string) (*rule, error) {
 		} else {
 			r.name = p
 		}
+	}
+	if p := strings.TrimSpace(e.Path); p != "" {
+		if !isCheckID(id) {
+			return nil, fmt.Errorf("%s: path applies only to secret and misconfiguration rules (VGL-...)", id)
+		}
+		if err := validPathPattern(p); err != nil {
+			return nil, fmt.Errorf("%s: path: %w", id, err)
+		}
+		r.path = strings.TrimPrefix(p, "/")
 	}
 	if s := strings.TrimSpace(e.Expires); s != "" {
 		t, err := parseTime(s)

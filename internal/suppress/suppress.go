@@ -59,6 +59,8 @@ type rule struct {
 	// name is an ignore-file package name, matched against the package's
 	// name and source name.
 	name string
+	// path is an ignore-file path pattern for a check rule (VGL-...).
+	path string
 
 	status, justification, reason string
 	// suppresses is true for not_affected (and CycloneDX false_positive).
@@ -226,8 +228,8 @@ func (r *Rules) Apply(findings []match.Finding, now time.Time) (kept []match.Fin
 		}
 	}
 	for i, x := range r.rules {
-		if x.kind != KindIgnoreFile {
-			continue
+		if x.kind != KindIgnoreFile || isCheckID(x.vuln) {
+			continue // check rules are ApplyChecks' to warn about
 		}
 		switch {
 		case !x.expires.IsZero() && !now.Before(x.expires):

