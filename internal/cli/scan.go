@@ -43,6 +43,7 @@ type scanFlags struct {
 	scanners      []string
 	secretMaxSize int64
 	secretBinary  bool
+	secretSkip    []string
 }
 
 func scanCommand(g *globals, stdio IO) *cobra.Command {
@@ -81,6 +82,8 @@ given: then N when any finding remains after --severity, --ignore-unfixed,
 			"what to look for (comma-separated): vuln, secret, misconfig")
 		fl.Int64Var(&f.secretMaxSize, "secret-max-size", secrets.DefaultMaxFileSize, "skip files larger than this many bytes in the secret scan (-1: no limit)")
 		fl.BoolVar(&f.secretBinary, "secret-scan-binary", false, "scan files that look binary for secrets too")
+		fl.StringSliceVar(&f.secretSkip, "secret-skip-dir", secrets.DefaultSkipDirs(),
+			"directories (a name or a run of them, anywhere in a path) whose files the secret scan skips; 'none' skips none")
 	}
 	imageCmd := &cobra.Command{
 		Use:   "image REF",
@@ -292,9 +295,13 @@ func detectors(scanners []string, f scanFlags) (scan.Detectors, error) {
 		if f.secretMaxSize == 0 || f.secretMaxSize < -1 {
 			return d, usagef("--secret-max-size must be positive, or -1 for no limit")
 		}
-		s, err := secrets.New(secrets.Config{MaxFileSize: f.secretMaxSize, ScanBinary: f.secretBinary})
+		skip := f.secretSkip
+		if len(skip) == 1 && skip[0] == "none" || skip == nil {
+			skip = []string{}
+		}
+		s, err := secrets.New(secrets.Config{MaxFileSize: f.secretMaxSize, ScanBinary: f.secretBinary, SkipDirs: skip})
 		if err != nil {
-			return d, err
+			return d, usagef("--secret-skip-dir: %v", err)
 		}
 		d.Secrets = s
 	}

@@ -48,6 +48,8 @@ type Stats struct {
 	SecretBytes int64 `json:"secretBytes"`
 	// TooLarge counts files over the secret scanner's size limit, not read.
 	TooLarge int64 `json:"tooLarge"`
+	// SkippedDir counts files in the secret scanner's skipped directories.
+	SkippedDir int64 `json:"skippedDir"`
 }
 
 // Result is what an image scan found before vulnerability matching.
@@ -62,7 +64,7 @@ type Result struct {
 }
 
 // inspectorVersion changes when what the inspector stores per layer changes.
-const inspectorVersion = 1
+const inspectorVersion = 2
 
 // inspector runs the file detectors over each layer's entries.
 type inspector struct {
@@ -109,6 +111,10 @@ type layerInspector struct {
 
 func (l *layerInspector) Want(e image.EntryInfo) bool {
 	if l.sec == nil || e.Size == 0 {
+		return false
+	}
+	if l.sec.SkipPath(e.Path) {
+		l.res.Stats.SkippedDir++
 		return false
 	}
 	if l.sec.Skip(e.Size) {
@@ -197,6 +203,7 @@ func layerFindings(v *image.View) (sec, fil []finding.Finding, _ Stats, _ error)
 		st.SecretFiles += r.Stats.SecretFiles
 		st.SecretBytes += r.Stats.SecretBytes
 		st.TooLarge += r.Stats.TooLarge
+		st.SkippedDir += r.Stats.SkippedDir
 		for _, f := range r.Findings {
 			f.Location.Deleted = deletedAbove(res[i+1:], f.Location.Path)
 			sec = append(sec, f)
@@ -302,7 +309,7 @@ func logStats(log *slog.Logger, st Stats, s *secrets.Scanner) {
 	if s == nil {
 		return
 	}
-	log.Debug("secret scan", "files", st.SecretFiles, "bytes", st.SecretBytes, "tooLarge", st.TooLarge)
+	log.Debug("secret scan", "files", st.SecretFiles, "bytes", st.SecretBytes, "tooLarge", st.TooLarge, "skippedDir", st.SkippedDir)
 	if st.TooLarge > 0 {
 		log.Info("secret scan skipped files over the size limit (--secret-max-size changes it)", "files", st.TooLarge)
 	}

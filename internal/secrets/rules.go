@@ -43,6 +43,10 @@ type Rule struct {
 	// Allow lists case-insensitive substrings that mark a secret as a
 	// placeholder (it is then not reported).
 	Allow []string
+	// AllowPattern, when set, is an RE2 expression; a secret it matches
+	// in full is not reported (source code: an attribute path such as
+	// Token.Name.Builtin where a value was expected).
+	AllowPattern string
 }
 
 // DefaultAllow is the placeholder list every built-in rule uses.
@@ -205,6 +209,9 @@ func Default() []Rule {
 			Before:      2,
 			MinEntropy:  3.5, MinLength: 8, MaxLength: 200, MinClasses: 3,
 			Allow: []string{"password", "passwd", "secret", "token", "credential", "/", "none", "null", "true", "false"},
+			// An attribute path (self.key, Name.Builtin.Pseudo,
+			// os.environ.get) is code reading a value, not a value.
+			AllowPattern: `[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)+`,
 		},
 	}
 	for i := range rules {

@@ -43,6 +43,22 @@ type Config struct {
 	ScanBinary bool
 	// Rules replaces the rule set; nil means Default().
 	Rules []Rule
+	// SkipDirs names directories whose files are not scanned, by one path
+	// element ("testdata") or a run of them ("go/pkg/mod"), matched
+	// anywhere in a path: test fixtures and third-party sources, whose
+	// fake keys would bury the real findings. Nil means DefaultSkipDirs();
+	// an empty, non-nil list skips nothing.
+	SkipDirs []string
+}
+
+// DefaultSkipDirs are the directories a Scanner skips unless told
+// otherwise: test and example fixtures (the fake keys of every library's
+// tests), and language package caches and vendored trees of third-party
+// source (Go's module cache, node_modules, vendor). Installed software
+// (site-packages, /usr) is still scanned.
+func DefaultSkipDirs() []string {
+	return []string{"test", "tests", "testdata", "test-data", "testing", "__tests__", "fixtures", "spec",
+		"example", "examples", "node_modules", "vendor", "pkg/mod", ".cache/go-build", ".git"}
 }
 
 // DefaultConfig is the zero Config spelled out.
@@ -62,11 +78,13 @@ type compiled struct {
 	// nearSecrets are the "secret" groups of near (group 1 is the match).
 	nearSecrets []int    // indices of groups named "secret"
 	allow       []string // lower-cased
+	allowRe     *regexp.Regexp
 }
 
 // Scanner finds secrets. It is safe for concurrent use.
 type Scanner struct {
 	key        string
+	skipDirs   []string // "/dir/"
 	max        int64
 	scanBinary bool
 	rules      []compiled
@@ -81,11 +99,11 @@ type buffers struct{ data, lower []byte }
 
 // keyVersion changes whenever the scanning code changes what it reports
 // for the same rules (a fix in redaction, line counting, limits).
-const keyVersion = 1
+const keyVersion = 2
 
-func scannerKey(max int64, binary bool, rules []compiled) string {
+func scannerKey(max int64, binary bool, skip []string, rules []compiled) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "vigil secrets\x00%d\x00%d\x00%t", keyVersion, max, binary)
+	fmt.Fprintf(h, "vigil secrets\x00%d\x00%d\x00%t\x00%q", keyVersion, max, binary, skip)
 	for _, r := range rules {
 		// %#v quotes every string field: no two rule lists print alike.
 		fmt.Fprintf(h, "\x00%#v", r.Rule)
@@ -105,7 +123,18 @@ func New(cfg Config) (*Scanner, error) {
 	if s.max == 0 {
 		s.max = DefaultMaxFileSize
 	}
-	s.key = scannerKey(s.max, s.scanBinary, rules)
+	skip := cfg.SkipDirs
+	if skip == nil {
+		skip = DefaultSkipDirs()
+	}
+	for _, d := range skip {
+		d = strings.Trim(d, "/")
+		if d == "" {
+			return nil, errors.New("secrets: empty skip directory")
+		}
+		s.skipDirs = append(s.skipDirs, "/"+d+"/")
+	}
+	s.key = scannerKey(s.max, s.scanBinary, s.skipDirs, rules)
 	idx := map[string]int{}
 	s.byBigram = map[uint16][]int{}
 	for ri, r := range rules {
@@ -184,6 +213,11 @@ func compile(rules []Rule) ([]compiled, error) {
 				c.allow = append(c.allow, strings.ToLower(a))
 			}
 		}
+		if r.AllowPattern != "" {
+			if c.allowRe, err = regexp.Compile(`^(?:` + r.AllowPattern + `)$`); err != nil {
+				return nil, fmt.Errorf("secrets: rule %s: compiling allow pattern: %w", r.ID, err)
+			}
+		}
 		out = append(out, c)
 	}
 	return out, nil
@@ -202,6 +236,21 @@ func (s *Scanner) Rules() []Rule {
 // scanners with the same Key report the same findings for the same input.
 // Image scans put it in the layer cache key.
 func (s *Scanner) Key() string { return s.key }
+
+// SkipPath reports whether the file at p (slash-separated, relative or
+// absolute) lies in one of Config.SkipDirs.
+func (s *Scanner) SkipPath(p string) bool {
+	if len(s.skipDirs) == 0 {
+		return false
+	}
+	full := "/" + strings.TrimPrefix(p, "/")
+	for _, d := range s.skipDirs {
+		if strings.Contains(full, d) {
+			return true
+		}
+	}
+	return false
+}
 
 // Skip reports whether an input of size bytes would be skipped as too large;
 // callers that know the size can avoid opening the file.
@@ -455,6 +504,9 @@ func (r *compiled) accept(secret []byte) bool {
 		return false
 	}
 	if r.MinEntropy > 0 && entropy(secret) < r.MinEntropy {
+		return false
+	}
+	if r.allowRe != nil && r.allowRe.Match(secret) {
 		return false
 	}
 	if len(r.allow) > 0 {

@@ -535,3 +535,53 @@ func TestKey(t *testing.T) {
 		}
 	}
 }
+
+func TestSkipPath(t *testing.T) {
+	t.Parallel()
+	def := newScanner(t, Config{})
+	none := newScanner(t, Config{SkipDirs: []string{}})
+	own := newScanner(t, Config{SkipDirs: []string{"/srv/cache/"}})
+	for _, tc := range []struct {
+		path           string
+		def, none, own bool
+	}{
+		{"app/.env", false, false, false},
+		{"root/go/pkg/mod/github.com/x/y@v1/key.pem", true, false, false},
+		{"/usr/lib/python3/dist-packages/foo/tests/data.py", true, false, false},
+		{"app/node_modules/a/index.js", true, false, false},
+		{"app/testdata", false, false, false}, // a file named like a skipped directory
+		{"app/latest/x.env", false, false, false},
+		{"srv/cache/a.yaml", false, false, true},
+	} {
+		for name, got := range map[string]bool{"default": def.SkipPath(tc.path), "none": none.SkipPath(tc.path), "own": own.SkipPath(tc.path)} {
+			want := map[string]bool{"default": tc.def, "none": tc.none, "own": tc.own}[name]
+			if got != want {
+				t.Errorf("%s: SkipPath(%q) = %t, want %t", name, tc.path, got, want)
+			}
+		}
+	}
+	if def.Key() == none.Key() || none.Key() == own.Key() {
+		t.Error("skip directories do not change the key")
+	}
+	if _, err := New(Config{SkipDirs: []string{"/"}}); err == nil {
+		t.Error("an empty skip directory was accepted")
+	}
+}
+
+func TestGenericAssignmentCode(t *testing.T) {
+	t.Parallel()
+	s := newScanner(t, Config{})
+	for _, line := range []string{
+		"    Token.Name.Builtin.Pseudo: 'token = Name.Builtin.Pseudo'\n",
+		"password = self.Password2\n",
+		"api_key = os.environ.Get_KEY\n",
+	} {
+		if fs := s.ScanString(line, finding.Location{Path: "x.py"}); len(fs) != 0 {
+			t.Errorf("%q: %d findings (%s), want none", line, len(fs), fs[0].RuleID)
+		}
+	}
+	// A value with a dot that is not an attribute path is still a secret.
+	if fs := s.ScanString("password = "+"Xk9.q2Lw-Zp7r\n", finding.Location{Path: "x.env"}); len(fs) != 1 {
+		t.Errorf("dotted password: %d findings, want 1", len(fs))
+	}
+}
