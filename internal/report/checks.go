@@ -209,7 +209,11 @@ func checksSummary(res *match.Result) string {
 			continue
 		}
 		n := countSeverities(c.fs)
-		parts = append(parts, fmt.Sprintf("%d %s (%d critical, %d high, %d medium, %d low)", n["total"], c.name,
+		name := c.name
+		if n["total"] == 1 {
+			name = strings.TrimSuffix(name, "s")
+		}
+		parts = append(parts, fmt.Sprintf("%d %s (%d critical, %d high, %d medium, %d low)", n["total"], name,
 			n["critical"], n["high"], n["medium"], n["low"]))
 	}
 	if n := len(res.SuppressedChecks); n > 0 {
