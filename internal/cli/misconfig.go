@@ -30,7 +30,7 @@ type checkFlags struct {
 
 func (f *checkFlags) add(c *cobra.Command) {
 	fl := c.Flags()
-	fl.StringVarP(&f.format, "format", "f", "table", "output format: table, json")
+	fl.StringVarP(&f.format, "format", "f", "table", "output format: table, json, sarif")
 	fl.StringVarP(&f.output, "output", "o", "", "write to this file instead of standard output")
 	fl.StringSliceVar(&f.severities, "severity", nil, "report only these severities (comma-separated: critical,high,medium,low,unknown)")
 	fl.IntVar(&f.exitCode, "exit-code", 0, "exit with this status when any finding remains (0: never)")
@@ -59,8 +59,10 @@ func (f *checkFlags) report(stdout io.Writer, target string, fs []finding.Findin
 		write = func(w io.Writer) error { return report.FindingsTable(w, fs, opts) }
 	case "json":
 		write = func(w io.Writer) error { return report.FindingsJSON(w, fs, opts) }
+	case "sarif":
+		write = func(w io.Writer) error { return report.FindingsSARIF(w, fs, opts, version()) }
 	default:
-		return usagef("--format %q: want table or json", f.format)
+		return usagef("--format %q: want table, json or sarif", f.format)
 	}
 	if err := writeOutput(f.output, stdout, write); err != nil {
 		return err

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,6 +20,24 @@ import (
 // This file writes the secret and misconfiguration findings of an image
 // scan (match.Result.Secrets, .Misconfigurations) into the scan's table and
 // SARIF log; the JSON document carries them as they are.
+
+// FindingsSARIF writes findings of a configuration check (scan dockerfile,
+// scan k8s) as a SARIF 2.1.0 log, one rule per rule ID and one result per
+// finding at its file and line, as the image scan's SARIF writes them.
+func FindingsSARIF(w io.Writer, fs []finding.Finding, opts FindingsOptions, toolVersion string) error {
+	run := sarifRun{
+		Tool:    sarifTool{Driver: sarifDriver{Name: "vigil", Version: toolVersion, Rules: []sarifRule{}}},
+		Results: make([]sarifResult, 0, len(fs)),
+	}
+	addSARIFChecks(&run, sortedFindings(fs), opts.Target)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(sarifLog{Schema: sarifSchema, Version: sarifVersion, Runs: []sarifRun{run}}); err != nil {
+		return fmt.Errorf("write SARIF report: %w", err)
+	}
+	return nil
+}
 
 // vulnScanned reports whether res holds a vulnerability scan (false for a
 // scan run with only the secret or misconfiguration scanners).
@@ -59,9 +79,9 @@ type sarifCheckProps struct {
 // config's pseudo paths, "config:Env", as they are). The partial
 // fingerprint hashes the rule, path, line and redacted match, not the
 // layer, so a rebuilt image keeps its alerts.
-func addSARIFChecks(run *sarifRun, res *match.Result, target string) {
+func addSARIFChecks(run *sarifRun, fs []finding.Finding, target string) {
 	index := map[string]int{}
-	for _, f := range slices.Concat(res.Secrets, res.Misconfigurations) {
+	for _, f := range fs {
 		i, ok := index[f.RuleID]
 		if !ok {
 			i = len(run.Tool.Driver.Rules)

@@ -110,3 +110,32 @@ func TestChecksInEveryFormat(t *testing.T) {
 		t.Errorf("vulnerability-only table shows other sections:\n%s", table.String())
 	}
 }
+
+func TestFindingsSARIF(t *testing.T) {
+	t.Parallel()
+	fs := []finding.Finding{
+		{RuleID: "VGL-K8S-PRIVILEGED", Kind: finding.KindKubernetes, Severity: finding.SeverityCritical, Title: "Privileged container",
+			Message: "container app is privileged", Remediation: "Remove privileged: true.",
+			Location:   finding.Location{Path: "deploy/app.yaml", Line: 21, Column: 9, EndLine: 22, Object: "Deployment/default/web", Container: "app"},
+			References: []string{"https://kubernetes.io/docs/concepts/security/pod-security-standards/"}},
+		{RuleID: "VGL-DF-ROOT-USER", Kind: finding.KindDockerfile, Severity: finding.SeverityHigh, Title: "Runs as root",
+			Message: "USER root", Location: finding.Location{Path: "Dockerfile", Line: 7}},
+	}
+	var b bytes.Buffer
+	if err := report.FindingsSARIF(&b, fs, report.FindingsOptions{Target: "deploy/"}, "1.2.3"); err != nil {
+		t.Fatal(err)
+	}
+	var doc sarifDoc
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Runs) != 1 || len(doc.Runs[0].Results) != 2 || len(doc.Runs[0].Tool.Driver.Rules) != 2 {
+		t.Fatalf("SARIF: %s", b.String())
+	}
+	r := doc.Runs[0].Results[0]
+	if r.RuleID != "VGL-K8S-PRIVILEGED" || r.Level != "error" || r.Locations[0].PhysicalLocation.ArtifactLocation.URI != "deploy/app.yaml" ||
+		r.Locations[0].PhysicalLocation.Region.StartLine != 21 {
+		t.Errorf("first result %+v", r)
+	}
+	validateSARIF(t, compileSARIFSchema(t), "findings", b.Bytes())
+}

@@ -190,7 +190,7 @@ func SARIF(w io.Writer, res *match.Result, opts SARIFOptions) error {
 	for i := range run.Tool.Driver.Rules {
 		finishSARIFRule(&run.Tool.Driver.Rules[i], worst[i], cvss[i])
 	}
-	addSARIFChecks(&run, res, target)
+	addSARIFChecks(&run, slices.Concat(res.Secrets, res.Misconfigurations), target)
 
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -486,6 +486,27 @@ func sarifSchemaFile(t *testing.T) string {
 // SARIF 2.1.0 JSON schema, when a copy is at hand.
 func TestSARIFSchema(t *testing.T) {
 	t.Parallel()
+	sch := compileSARIFSchema(t)
+	for name, res := range vulnResults() {
+		data, _ := writeSARIF(t, res)
+		validateSARIF(t, sch, name, data)
+	}
+}
+
+func validateSARIF(t *testing.T, sch *jsonschema.Schema, name string, data []byte) {
+	t.Helper()
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sch.Validate(inst); err != nil {
+		t.Errorf("%s: not valid SARIF 2.1.0: %v", name, err)
+	}
+}
+
+// compileSARIFSchema compiles the official SARIF 2.1.0 schema, offline.
+func compileSARIFSchema(t *testing.T) *jsonschema.Schema {
+	t.Helper()
 	file := sarifSchemaFile(t)
 	f, err := os.Open(file)
 	if err != nil {
@@ -507,16 +528,7 @@ func TestSARIFSchema(t *testing.T) {
 	if err != nil {
 		t.Fatalf("compile the SARIF schema: %v", err)
 	}
-	for name, res := range vulnResults() {
-		data, _ := writeSARIF(t, res)
-		inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := sch.Validate(inst); err != nil {
-			t.Errorf("%s: not valid SARIF 2.1.0: %v", name, err)
-		}
-	}
+	return sch
 }
 
 type offlineLoader struct{}
