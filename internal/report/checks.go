@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -30,13 +29,7 @@ func FindingsSARIF(w io.Writer, fs []finding.Finding, opts FindingsOptions, tool
 		Results: make([]sarifResult, 0, len(fs)),
 	}
 	addSARIFChecks(&run, sortedFindings(fs), opts.Target)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(sarifLog{Schema: sarifSchema, Version: sarifVersion, Runs: []sarifRun{run}}); err != nil {
-		return fmt.Errorf("write SARIF report: %w", err)
-	}
-	return nil
+	return encodeSARIF(w, run)
 }
 
 // vulnScanned reports whether res holds a vulnerability scan (false for a

@@ -191,7 +191,11 @@ func SARIF(w io.Writer, res *match.Result, opts SARIFOptions) error {
 		finishSARIFRule(&run.Tool.Driver.Rules[i], worst[i], cvss[i])
 	}
 	addSARIFChecks(&run, slices.Concat(res.Secrets, res.Misconfigurations), target)
+	return encodeSARIF(w, run)
+}
 
+// encodeSARIF writes the log of one run, indented, HTML not escaped.
+func encodeSARIF(w io.Writer, run sarifRun) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)

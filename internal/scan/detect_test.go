@@ -5,19 +5,13 @@ import (
 	"bytes"
 	"context"
 	"math/rand/v2"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/vigil-sec/vigil/internal/finding"
-	"github.com/vigil-sec/vigil/internal/image/source"
 	"github.com/vigil-sec/vigil/internal/misconfig/files"
 	"github.com/vigil-sec/vigil/internal/misconfig/imageconfig"
 	"github.com/vigil-sec/vigil/internal/scan"
@@ -84,39 +78,11 @@ func TestImageDetectors(t *testing.T) {
 			ent{name: "var/lib/apt/lists/deb.debian.org_dists_bookworm_InRelease", body: "lists"}),
 		tarOf(t, ent{name: "app/.wh.deploy.env"}),
 	}
-	img := empty.Image
-	for _, l := range layers {
-		layer, err := tarball.LayerFromReader(bytes.NewReader(l))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if img, err = mutate.AppendLayers(img, layer); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf = cf.DeepCopy()
-	cf.Config.Env = []string{"PATH=/usr/bin", "GH_TOKEN=" + tok}
-	cf.History = []v1.History{{CreatedBy: "RUN echo hi"}}
-	if img, err = mutate.ConfigFile(img, cf); err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(t.TempDir(), "layout")
-	p, err := layout.Write(dir, empty.Index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.AppendImage(img); err != nil {
-		t.Fatal(err)
-	}
+	resolved := ociImage(t, layers, func(cf *v1.ConfigFile) {
+		cf.Config.Env = []string{"PATH=/usr/bin", "GH_TOKEN=" + tok}
+		cf.History = []v1.History{{CreatedBy: "RUN echo hi"}}
+	})
 	ctx := context.Background()
-	resolved, err := source.Resolve(ctx, "oci:"+dir, source.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	sec, err := secrets.New(secrets.Config{})
 	if err != nil {
 		t.Fatal(err)

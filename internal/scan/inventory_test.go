@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
@@ -46,6 +47,46 @@ func layerOf(t *testing.T, files map[string]string) []byte {
 	return b.Bytes()
 }
 
+// ociImage writes layers (uncompressed tars) as an OCI layout, with edit
+// applied to its config when not nil, and resolves it as a scan would.
+func ociImage(t *testing.T, layers [][]byte, edit func(*v1.ConfigFile)) *image.Image {
+	t.Helper()
+	img := empty.Image
+	for _, l := range layers {
+		layer, err := tarball.LayerFromReader(bytes.NewReader(l))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if img, err = mutate.AppendLayers(img, layer); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if edit != nil {
+		cf, err := img.ConfigFile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cf = cf.DeepCopy()
+		edit(cf)
+		if img, err = mutate.ConfigFile(img, cf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := filepath.Join(t.TempDir(), "layout")
+	p, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AppendImage(img); err != nil {
+		t.Fatal(err)
+	}
+	resolved, err := source.Resolve(context.Background(), "oci:"+dir, source.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resolved
+}
+
 func config(t *testing.T, cache string) scan.Config {
 	t.Helper()
 	walk := image.DefaultConfig()
@@ -63,29 +104,8 @@ func TestInventoryLayers(t *testing.T) {
 		layerOf(t, map[string]string{"usr/bin/app": "binary"}),
 		layerOf(t, map[string]string{"var/lib/dpkg/status": stanza("base-files", "12.4") + stanza("bash", "5.2.15-2+b2") + stanza("curl", "7.88.1-10")}),
 	}
-	img := empty.Image
-	for _, l := range layers {
-		layer, err := tarball.LayerFromReader(bytes.NewReader(l))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if img, err = mutate.AppendLayers(img, layer); err != nil {
-			t.Fatal(err)
-		}
-	}
-	dir := filepath.Join(t.TempDir(), "layout")
-	p, err := layout.Write(dir, empty.Index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.AppendImage(img); err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	resolved, err := source.Resolve(ctx, "oci:"+dir, source.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	resolved := ociImage(t, layers, nil)
 	cache := t.TempDir()
 	inv, err := scan.Inventory(ctx, resolved, config(t, cache), scan.Observer{})
 	if err != nil {

@@ -47,7 +47,7 @@ func matchPath(pattern, p string) bool {
 // vulnerabilities and never apply). An entry past its expiry suppresses
 // nothing. Warnings name each such entry that has expired and each
 // unexpired one that matched no finding; Apply leaves these entries to it.
-func (r *Rules) ApplyChecks(fs []finding.Finding, now time.Time) (kept []finding.Finding, suppressed []finding.Suppressed, warnings []string) {
+func (r *Rules) ApplyChecks(fs []finding.Finding, now time.Time) (kept []finding.Finding, suppressed []finding.Suppressed, _ []string) {
 	if r == nil || len(r.rules) == 0 {
 		return fs, nil, nil
 	}
@@ -76,18 +76,5 @@ func (r *Rules) ApplyChecks(fs []finding.Finding, now time.Time) (kept []finding
 	if kept == nil && fs != nil {
 		kept = []finding.Finding{}
 	}
-	for i, x := range r.rules {
-		if x.kind != KindIgnoreFile || !isCheckID(x.vuln) {
-			continue
-		}
-		switch {
-		case !x.expires.IsZero() && !now.Before(x.expires):
-			warnings = append(warnings, fmt.Sprintf("%s: entry %d (%s, line %d) expired on %s; it suppresses nothing",
-				x.file, x.index+1, x.vuln, x.line, x.expires.Format(time.RFC3339)))
-		case !used[i]:
-			warnings = append(warnings, fmt.Sprintf("%s: entry %d (%s, line %d) matched no finding",
-				x.file, x.index+1, x.vuln, x.line))
-		}
-	}
-	return kept, suppressed, warnings
+	return kept, suppressed, r.ignoreWarnings(used, now, true)
 }

@@ -227,9 +227,18 @@ func (r *Rules) Apply(findings []match.Finding, now time.Time) (kept []match.Fin
 			kept = append(kept, *f)
 		}
 	}
+	// Check rules (VGL-...) are ApplyChecks' to warn about.
+	return kept, suppressed, r.ignoreWarnings(used, now, false)
+}
+
+// ignoreWarnings names the ignore-file entries about vulnerabilities
+// (checks false) or about vigil's own check rules (checks true) that have
+// expired or that were not used.
+func (r *Rules) ignoreWarnings(used []bool, now time.Time, checks bool) []string {
+	var warnings []string
 	for i, x := range r.rules {
-		if x.kind != KindIgnoreFile || isCheckID(x.vuln) {
-			continue // check rules are ApplyChecks' to warn about
+		if x.kind != KindIgnoreFile || isCheckID(x.vuln) != checks {
+			continue
 		}
 		switch {
 		case !x.expires.IsZero() && !now.Before(x.expires):
@@ -240,7 +249,7 @@ func (r *Rules) Apply(findings []match.Finding, now time.Time) (kept []match.Fin
 				x.file, x.index+1, x.vuln, x.line))
 		}
 	}
-	return kept, suppressed, warnings
+	return warnings
 }
 
 // candidates appends the indexes of the rules about f's ID or aliases,
