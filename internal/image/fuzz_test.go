@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"io/fs"
 	"os"
@@ -38,6 +39,7 @@ func FuzzWalkLayer(f *testing.F) {
 		cfg.MaxLayerBytes = 64 << 20
 		cfg.MaxEntries = 10_000
 		cfg.Markers = testMarkers
+		cfg.Inspector = &recorder{key: "fuzz"}
 		l := Layer{Digest: digestOf(data), Size: int64(len(data)), Open: func(context.Context) (io.ReadCloser, error) {
 			return io.NopCloser(bytes.NewReader(data)), nil
 		}}
@@ -48,6 +50,10 @@ func FuzzWalkLayer(f *testing.F) {
 			t.Fatalf("walk took over 5s: %v", err)
 		}
 		if err == nil {
+			var seen []seen
+			if jerr := json.Unmarshal(v.Inspected(0), &seen); jerr != nil {
+				t.Fatalf("inspection result: %v", jerr)
+			}
 			fsys := v.FS(0)
 			_ = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 				if err == nil && !d.IsDir() {

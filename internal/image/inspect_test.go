@@ -284,3 +284,58 @@ func TestInspectorDirSource(t *testing.T) {
 		t.Errorf("an inspected file not kept shows in the view: %v", err)
 	}
 }
+
+// discard is an Inspector that reads every file's content to the end.
+type discard struct{}
+
+func (discard) Key() string                      { return "discard" }
+func (discard) Layer(int, string) LayerInspector { return discardLayer{} }
+func (discardLayer) Want(EntryInfo) bool         { return true }
+func (discardLayer) Result() ([]byte, error)     { return []byte{}, nil }
+
+type discardLayer struct{}
+
+func (discardLayer) Entry(_ context.Context, _ EntryInfo, r io.Reader) error {
+	if r != nil {
+		_, err := io.Copy(io.Discard, r)
+		return err
+	}
+	return nil
+}
+
+// BenchmarkWalkInspect is BenchmarkWalk (one layer at a time) and
+// BenchmarkWalkMarkers' executables with an inspector reading every byte
+// of every file: the cost of handing contents over, straight from the tar
+// stream or through the tee of kept and searched files.
+func BenchmarkWalkInspect(b *testing.B) {
+	text, _ := benchImg(benchImage())
+	exec, _ := benchImg([]benchLayer{execLayer()})
+	for _, tc := range []struct {
+		name string
+		img  *Image
+	}{{"text", text}, {"executables", exec}} {
+		for _, insp := range []Inspector{nil, discard{}} {
+			b.Run(fmt.Sprintf("%s/inspector=%t", tc.name, insp != nil), func(b *testing.B) {
+				cfg := DefaultConfig()
+				cfg.CacheDir = b.TempDir()
+				cfg.NoCache = true
+				cfg.Parallel = 1
+				cfg.Markers = testMarkers
+				cfg.Inspector = insp
+				var n int64
+				for _, l := range tc.img.Layers {
+					n += l.Size
+				}
+				b.SetBytes(n)
+				b.ReportAllocs()
+				for b.Loop() {
+					v, err := Walk(b.Context(), tc.img, testKeep, cfg, Observer{})
+					if err != nil {
+						b.Fatal(err)
+					}
+					_ = v.Close()
+				}
+			})
+		}
+	}
+}
