@@ -45,6 +45,8 @@ var rules = []struct {
 	{"internal/match", []string{"internal/inventory", "internal/vulndb", "internal/version", "internal/pkgname", "internal/finding"}},
 	{"internal/suppress", []string{"internal/match", "internal/inventory", "internal/finding"}},
 	{"internal/sbom", []string{"internal/inventory"}},
+	{"internal/sign", nil},
+	{"internal/policy", []string{"internal/finding", "internal/match", "internal/inventory", "internal/vulndb"}},
 	{"internal/sbom/sbomtest", []string{"internal/sbom", "internal/inventory", "internal/testenv"}},
 	{"internal/report", []string{"internal/inventory", "internal/sbom", "internal/finding", "internal/match", "internal/vulndb", "internal/secrets", "internal/misconfig"}},
 	{"internal/scan", []string{"internal/image", "internal/inventory", "internal/finding", "internal/match", "internal/suppress", "internal/vulndb", "internal/secrets", "internal/misconfig", "internal/misconfig/...", "internal/sbom"}},
