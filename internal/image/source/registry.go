@@ -34,6 +34,36 @@ func registryTransport(insecureUnsafe bool) (http.RoundTripper, error) {
 	return t, nil
 }
 
+// ParseReference parses a registry reference as Resolve does (plain HTTP
+// allowed with InsecureUnsafe).
+func ParseReference(ref string, opts Options) (name.Reference, error) {
+	var nameOpts []name.Option
+	if opts.InsecureUnsafe {
+		nameOpts = append(nameOpts, name.Insecure)
+	}
+	r, err := name.ParseReference(ref, nameOpts...)
+	if err != nil {
+		return nil, fmt.Errorf("parse reference %q: %w", ref, err)
+	}
+	return r, nil
+}
+
+// RemoteOptions are the registry client options Resolve uses: credentials
+// from opts.Keychain (else the Docker config and its helpers), the
+// transport (TLS verification off only with InsecureUnsafe) and vigil's
+// user agent. Signing and pushing use the same.
+func RemoteOptions(opts Options) ([]remote.Option, error) {
+	tr, err := registryTransport(opts.InsecureUnsafe)
+	if err != nil {
+		return nil, err
+	}
+	kc := opts.Keychain
+	if kc == nil {
+		kc = authn.DefaultKeychain
+	}
+	return []remote.Option{remote.WithAuthFromKeychain(kc), remote.WithTransport(tr), remote.WithUserAgent(userAgent)}, nil
+}
+
 // registryStore reads from one repository through a shared, authenticated
 // Puller, so every blob request reuses the token obtained at resolve time.
 type registryStore struct {
@@ -82,27 +112,15 @@ func (registryStore) statBlob(v1.Descriptor) error { return nil }
 // resolveRegistry resolves ref in its registry: one manifest request by tag,
 // then everything by digest.
 func resolveRegistry(ctx context.Context, ref string, opts Options, p platform) (*resolved, error) {
-	var nameOpts []name.Option
-	if opts.InsecureUnsafe {
-		nameOpts = append(nameOpts, name.Insecure)
-	}
-	r, err := name.ParseReference(ref, nameOpts...)
-	if err != nil {
-		return nil, fmt.Errorf("parse reference %q: %w", ref, err)
-	}
-	tr, err := registryTransport(opts.InsecureUnsafe)
+	r, err := ParseReference(ref, opts)
 	if err != nil {
 		return nil, err
 	}
-	kc := opts.Keychain
-	if kc == nil {
-		kc = authn.DefaultKeychain
+	ropts, err := RemoteOptions(opts)
+	if err != nil {
+		return nil, err
 	}
-	puller, err := remote.NewPuller(
-		remote.WithAuthFromKeychain(kc),
-		remote.WithTransport(tr),
-		remote.WithUserAgent(userAgent),
-	)
+	puller, err := remote.NewPuller(ropts...)
 	if err != nil {
 		return nil, fmt.Errorf("registry client: %w", err)
 	}
