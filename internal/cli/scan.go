@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -180,16 +181,47 @@ func runScan(cmd *cobra.Command, g *globals, stdio IO, f scanFlags, take func(sc
 	if !ok {
 		return usagef("unknown format %q (want one of %s)", f.format, strings.Join(scanFormatNames(), ", "))
 	}
-	scanners, err := parseScanners(f.scanners)
+	res, err := performScan(cmd.Context(), g, f, take)
 	if err != nil {
 		return err
+	}
+	err = writeOutput(f.output, stdio.Out, func(w io.Writer) error {
+		return enc(w, res, scanOutputOptions{color: f.output == "" && isTerminal(stdio.Out), width: terminalWidth(stdio.Out)})
+	})
+	if err != nil {
+		return err
+	}
+	if f.exitCode != 0 && len(res.Findings)+len(res.Secrets)+len(res.Misconfigurations) > 0 {
+		return exitError{code: f.exitCode}
+	}
+	return nil
+}
+
+// defaultScanFlags are the scan flags' defaults, for commands that scan
+// without offering every scan flag (attest, check, push).
+func defaultScanFlags() scanFlags {
+	return scanFlags{
+		maxAge:        7 * 24 * time.Hour,
+		scanners:      []string{match.ScannerVuln, match.ScannerSecret, match.ScannerMisconfig},
+		secretMaxSize: secrets.DefaultMaxFileSize,
+		secretSkip:    secrets.DefaultSkipDirs(),
+	}
+}
+
+// performScan runs a scan as f describes and returns its result: the
+// vulnerabilities, secrets and misconfigurations after filters and
+// suppressions; warnings are logged.
+func performScan(ctx context.Context, g *globals, f scanFlags, take func(scan.Detectors) (*scan.Result, error)) (*match.Result, error) {
+	scanners, err := parseScanners(f.scanners)
+	if err != nil {
+		return nil, err
 	}
 	cfg := scan.VulnConfig{Filter: match.FilterOptions{IgnoreUnfixed: f.ignoreUnfixed}, MaxAge: f.maxAge}
 	var checkSev []finding.Severity
 	for _, s := range f.severities {
 		sev, err := match.ParseSeverity(s)
 		if err != nil {
-			return usagef("--severity: %v", err)
+			return nil, usagef("--severity: %v", err)
 		}
 		cfg.Filter.Severities = append(cfg.Filter.Severities, sev)
 		if fs, ok := finding.ParseSeverity(s); ok {
@@ -198,11 +230,11 @@ func runScan(cmd *cobra.Command, g *globals, stdio IO, f scanFlags, take func(sc
 	}
 	detect, err := detectors(scanners, f)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rules, err := loadRules(f)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cfg.Rules = rules
 	var db *vulndb.DB
@@ -210,21 +242,23 @@ func runScan(cmd *cobra.Command, g *globals, stdio IO, f scanFlags, take func(sc
 		// Open the database before the (slower) inventory so that a
 		// missing database fails fast.
 		if db, err = openDB(g); err != nil {
-			return err
+			return nil, err
 		}
 		defer db.Close()
 	}
 
+	started := time.Now()
 	taken, err := take(detect)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	res := &match.Result{Inventory: taken.Inventory, Findings: []match.Finding{}}
 	if db != nil {
-		if res, err = scan.Vulnerabilities(cmd.Context(), taken.Inventory, db, cfg); err != nil {
-			return err
+		if res, err = scan.Vulnerabilities(ctx, taken.Inventory, db, cfg); err != nil {
+			return nil, err
 		}
 	}
+	res.Scanned = started.UTC().Truncate(time.Second)
 	res.Scanners = scanners
 	res.Secrets = filterChecks(taken.Secrets, checkSev, len(f.severities) > 0)
 	res.Misconfigurations = filterChecks(taken.Misconfigurations, checkSev, len(f.severities) > 0)
@@ -238,16 +272,7 @@ func runScan(cmd *cobra.Command, g *globals, stdio IO, f scanFlags, take func(sc
 	for _, w := range res.Warnings {
 		g.log.Warn(w)
 	}
-	err = writeOutput(f.output, stdio.Out, func(w io.Writer) error {
-		return enc(w, res, scanOutputOptions{color: f.output == "" && isTerminal(stdio.Out), width: terminalWidth(stdio.Out)})
-	})
-	if err != nil {
-		return err
-	}
-	if f.exitCode != 0 && len(res.Findings)+len(res.Secrets)+len(res.Misconfigurations) > 0 {
-		return exitError{code: f.exitCode}
-	}
-	return nil
+	return res, nil
 }
 
 // openDB opens the vulnerability database, saying how to make one.

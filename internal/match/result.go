@@ -29,6 +29,8 @@ type Result struct {
 	// SuppressedChecks are the secret and misconfiguration findings an
 	// ignore-file entry suppressed.
 	SuppressedChecks []finding.Suppressed `json:"suppressedChecks,omitempty"`
+	// Scanned is when the scan began (zero when unknown).
+	Scanned time.Time `json:"scanned,omitzero"`
 	// Scanners lists the scanners that ran (ScannerVuln, ScannerSecret,
 	// ScannerMisconfig); empty means a vulnerability scan only.
 	Scanners []string `json:"scanners,omitempty"`

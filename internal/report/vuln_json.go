@@ -20,14 +20,16 @@ const VulnSchemaVersion = 1
 // VulnDocument is the document VulnJSON writes. Lists are [] when empty,
 // never null; distro is null when no distribution was identified.
 type VulnDocument struct {
-	SchemaVersion int               `json:"schemaVersion"`
-	Target        VulnTarget        `json:"target"`
-	Distro        *inventory.Distro `json:"distro"`
-	DB            VulnDB            `json:"db"`
-	Findings      []VulnFinding     `json:"findings"`
-	Suppressed    []VulnSuppressed  `json:"suppressed"`
-	Summary       VulnSummary       `json:"summary"`
-	Warnings      []string          `json:"warnings"`
+	SchemaVersion int `json:"schemaVersion"`
+	// Scanned is when the scan began; absent when unknown.
+	Scanned    time.Time         `json:"scanned,omitzero"`
+	Target     VulnTarget        `json:"target"`
+	Distro     *inventory.Distro `json:"distro"`
+	DB         VulnDB            `json:"db"`
+	Findings   []VulnFinding     `json:"findings"`
+	Suppressed []VulnSuppressed  `json:"suppressed"`
+	Summary    VulnSummary       `json:"summary"`
+	Warnings   []string          `json:"warnings"`
 	// Scanners that ran ("vuln", "secret", "misconfig").
 	Scanners []string `json:"scanners"`
 	// Secrets and Misconfigurations are [] when their scanner ran and
@@ -130,6 +132,7 @@ func NewVulnDocument(res *match.Result) *VulnDocument {
 	s := summarize(res)
 	doc := &VulnDocument{
 		SchemaVersion: VulnSchemaVersion,
+		Scanned:       res.Scanned,
 		Target: VulnTarget{Kind: inv.Source.Kind, Name: inv.Source.Name, Digest: inv.Source.Digest,
 			Platform: inv.Source.Platform, Packages: len(inv.Packages)},
 		Distro:     inv.Distro,
