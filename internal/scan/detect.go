@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/vigil-sec/vigil/internal/finding"
 	"github.com/vigil-sec/vigil/internal/image"
 	"github.com/vigil-sec/vigil/internal/inventory"
@@ -61,6 +63,9 @@ type Result struct {
 	Secrets           []finding.Finding
 	Misconfigurations []finding.Finding
 	Stats             Stats
+	// Config is the image config (created time, labels, user); nil for a
+	// directory.
+	Config *v1.ConfigFile
 }
 
 // inspectorVersion changes when what the inspector stores per layer changes.

@@ -69,7 +69,7 @@ func Image(ctx context.Context, img *image.Image, cfg Config, obs Observer) (*Re
 	if pkgs == nil {
 		pkgs = []inventory.Package{}
 	}
-	res := &Result{Inventory: &inventory.Inventory{Source: SourceOf(img), Distro: distro, Packages: pkgs}}
+	res := &Result{Inventory: &inventory.Inventory{Source: SourceOf(img), Distro: distro, Packages: pkgs}, Config: img.Config}
 	if walk.Inspector != nil {
 		sec, fil, st, err := layerFindings(view)
 		if err != nil {
