@@ -18,10 +18,10 @@ import (
 
 // Verified is one signature that verified.
 type Verified struct {
-	KeyID       string            `json:"keyID"`             // KeyID of the key it verified with
-	Payload     []byte            `json:"payload"`           // the signed simple-signing JSON
+	KeyID       string            `json:"keyID"`                 // KeyID of the key it verified with
+	Payload     []byte            `json:"payload"`               // the signed simple-signing JSON
 	Annotations map[string]string `json:"annotations,omitempty"` // the payload's "optional" claims
-	Digest      string            `json:"digest"`            // the image digest the payload names
+	Digest      string            `json:"digest"`                // the image digest the payload names
 }
 
 // Sign signs the image ref (a digest reference) with s: a simple-signing
