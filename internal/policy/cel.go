@@ -199,123 +199,21 @@ func offsetOf(src []byte, line, col int) (int, bool) {
 
 // activation binds the CEL variables for one evaluation. Each variable is
 // converted from the Input the first time an expression reads it, once per
-// Evaluate: a policy whose rules only read image never converts 500 packages.
-func newActivation(in *Input, now time.Time) (interpreter.Activation, error) {
+// Evaluate: a policy whose rules only read image never looks at packages.
+func newActivation(c *celFields, in *Input, now time.Time) (interpreter.Activation, error) {
 	return interpreter.NewActivation(map[string]any{
-		"image":           func() any { return imageValue(&in.Image) },
-		"packages":        func() any { return packagesValue(in.Packages) },
-		"vulnerabilities": func() any { return vulnerabilitiesValue(in.Vulnerabilities) },
-		"findings":        func() any { return findingsValue(in.Findings) },
-		"signatures":      func() any { return signaturesValue(in.Signatures) },
-		"attestations":    func() any { return attestationsValue(in.Attestations) },
-		"workload":        func() any { return workloadValue(in.Workload) },
-		"now":             func() ref.Val { return types.Timestamp{Time: now.UTC()} },
-	})
-}
-
-// The conversions below build the values CEL sees; their keys are the JSON
-// field names of the Input types (TestCELNamesMatchJSON checks it). Times
-// are CEL timestamps, or null when unknown; severities and kinds strings.
-
-func timeValue(t time.Time) any {
-	if t.IsZero() {
-		return types.NullValue
-	}
-	return t.UTC()
-}
-
-func strMap(m map[string]string) map[string]string {
-	if m == nil {
-		return map[string]string{}
-	}
-	return m
-}
-
-func strList(l []string) []string {
-	if l == nil {
-		return []string{}
-	}
-	return l
-}
-
-func imageValue(im *Image) map[string]any {
-	return map[string]any{
-		"ref":        im.Ref,
-		"registry":   im.Registry,
-		"repository": im.Repository,
-		"tag":        im.Tag,
-		"digest":     im.Digest,
-		"created":    timeValue(im.Created),
-		"labels":     strMap(im.Labels),
-		"user":       im.User,
-		"platform":   im.Platform,
-	}
-}
-
-func packagesValue(ps []Package) []any {
-	out := make([]any, len(ps))
-	for i := range ps {
-		p := &ps[i]
-		out[i] = map[string]any{"type": p.Type, "name": p.Name, "version": p.Version, "purl": p.PURL, "licenses": strList(p.Licenses)}
-	}
-	return out
-}
-
-func vulnerabilitiesValue(vs []Vulnerability) []any {
-	out := make([]any, len(vs))
-	for i := range vs {
-		v := &vs[i]
-		out[i] = map[string]any{
-			"id":           v.ID,
-			"aliases":      strList(v.Aliases),
-			"severity":     v.Severity.String(),
-			"cvss":         v.CVSS,
-			"fixedVersion": v.FixedVersion,
-			"fixable":      v.Fixable,
-			"package":      map[string]any{"type": v.Package.Type, "name": v.Package.Name, "version": v.Package.Version},
-			"kev":          v.KEV,
-		}
-	}
-	return out
-}
-
-func findingsValue(fs []Finding) []any {
-	out := make([]any, len(fs))
-	for i := range fs {
-		f := &fs[i]
-		out[i] = map[string]any{"ruleID": f.RuleID, "kind": string(f.Kind), "severity": f.Severity.String(), "title": f.Title, "path": f.Path}
-	}
-	return out
-}
-
-func signaturesValue(ss []Signature) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = map[string]any{"keyID": s.KeyID, "signer": s.Signer}
-	}
-	return out
-}
-
-func attestationsValue(as []Attestation) []any {
-	out := make([]any, len(as))
-	for i, a := range as {
-		out[i] = map[string]any{"predicateType": a.PredicateType, "keyID": a.KeyID, "signer": a.Signer, "created": timeValue(a.Created)}
-	}
-	return out
-}
-
-func workloadValue(w *Workload) any {
-	if w == nil {
-		return types.NullValue
-	}
-	return map[string]any{
-		"kind":      w.Kind,
-		"namespace": w.Namespace,
-		"name":      w.Name,
-		"labels":    strMap(w.Labels),
-		"podSecurity": map[string]any{
-			"baseline":   strList(w.PodSecurity.Baseline),
-			"restricted": strList(w.PodSecurity.Restricted),
+		"image":           func() ref.Val { return record[Image]{&in.Image, c.image} },
+		"packages":        func() ref.Val { return listVal(in.Packages, c.pkg) },
+		"vulnerabilities": func() ref.Val { return listVal(in.Vulnerabilities, c.vuln) },
+		"findings":        func() ref.Val { return listVal(in.Findings, c.finding) },
+		"signatures":      func() ref.Val { return listVal(in.Signatures, c.signature) },
+		"attestations":    func() ref.Val { return listVal(in.Attestations, c.attestation) },
+		"workload": func() ref.Val {
+			if in.Workload == nil {
+				return types.NullValue
+			}
+			return record[Workload]{in.Workload, c.workload}
 		},
-	}
+		"now": func() ref.Val { return types.Timestamp{Time: now.UTC()} },
+	})
 }

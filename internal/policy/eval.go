@@ -70,7 +70,7 @@ func (p *Policy) Evaluate(in *Input, now time.Time) Decision {
 	checkFindings(p.secrets, RuleSecrets, "secret", in, true, add)
 	checkFindings(p.misconfigs, RuleMisconfig, "misconfiguration", in, false, add)
 	if len(p.rules) > 0 {
-		act, err := newActivation(in, now)
+		act, err := newActivation(p.cel, in, now)
 		for _, r := range p.rules {
 			if err != nil {
 				add(RuleCustomPrefix+r.name, "rule %s: cannot bind input: %v", r.name, err)

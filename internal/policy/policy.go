@@ -52,6 +52,7 @@ type Policy struct {
 	secrets     *findingRule
 	misconfigs  *findingRule
 	rules       []*rule
+	cel         *celFields
 }
 
 // Signer is a required signer: a public key the caller verifies signatures with.
@@ -394,6 +395,7 @@ func build(raw *rawPolicy, root *yaml.Node, src []byte, file string) (*Policy, e
 		if len(errs) > 0 {
 			return nil, errors.New(strings.Join(errs, "\n"))
 		}
+		p.cel = newCELFields()
 	}
 	return p, nil
 }
