@@ -95,7 +95,9 @@ func Main(ctx context.Context, args []string, stdio IO) int {
 	pf.CountVarP(&g.verbose, "verbose", "v", "log more (-v info, -vv debug)")
 	pf.BoolVarP(&g.quiet, "quiet", "q", false, "no progress display, errors only")
 
-	root.AddCommand(sbomCommand(g, stdio), scanCommand(g, stdio), dbCommand(g, stdio))
+	root.AddCommand(sbomCommand(g, stdio), scanCommand(g, stdio), dbCommand(g, stdio),
+		keyCommand(g, stdio), signCommand(g, stdio), verifyCommand(g, stdio), attestCommand(g, stdio),
+		checkCommand(g, stdio), pushCommand(g, stdio), policyCommand(g, stdio))
 
 	err := root.ExecuteContext(ctx)
 	if err == nil {
