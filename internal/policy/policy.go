@@ -123,6 +123,11 @@ func (e *posError) Error() string {
 	return fmt.Sprintf("%d: %s", e.line, e.msg)
 }
 
+// posErrors are "line:col: msg" lines; Parse prefixes each with the file name.
+type posErrors []string
+
+func (e posErrors) Error() string { return strings.Join(e, "\n") }
+
 func errAt(n *yaml.Node, format string, args ...any) error {
 	if n == nil {
 		return &posError{line: 1, msg: fmt.Sprintf(format, args...)}
@@ -258,6 +263,14 @@ var (
 // fileError turns a decoding or validation error into "name:line[:col]: msg"
 // lines, one per problem.
 func fileError(name string, err error) error {
+	var pes posErrors
+	if errors.As(err, &pes) {
+		out := make([]string, len(pes))
+		for i, l := range pes {
+			out[i] = name + ":" + l
+		}
+		return errors.New(strings.Join(out, "\n"))
+	}
 	var pe *posError
 	if errors.As(err, &pe) {
 		return fmt.Errorf("%s:%s", name, pe.Error())
@@ -386,14 +399,14 @@ func build(raw *rawPolicy, root *yaml.Node, src []byte, file string) (*Policy, e
 			}
 			r, msgs := compileRule(env, rr, src)
 			for _, m := range msgs {
-				errs = append(errs, file+":"+m)
+				errs = append(errs, m)
 			}
 			if r != nil {
 				p.rules = append(p.rules, r)
 			}
 		}
 		if len(errs) > 0 {
-			return nil, errors.New(strings.Join(errs, "\n"))
+			return nil, posErrors(errs)
 		}
 		p.cel = newCELFields()
 	}
