@@ -93,7 +93,7 @@ func (c *Cache) Verify(ctx context.Context, ref name.Digest, vs []signature.Veri
 	}
 	key := cacheKey("sig", ref, keys)
 	if e := c.get(key, o); e != nil {
-		return e.Verified, nil
+		return append([]Verified(nil), e.Verified...), nil
 	}
 	out, err := verify(ctx, ref, keys, o)
 	if err != nil {
@@ -111,7 +111,7 @@ func (c *Cache) VerifyAttestations(ctx context.Context, ref name.Digest, vs []si
 	}
 	key := cacheKey("att "+predicateType, ref, keys)
 	if e := c.get(key, o); e != nil {
-		return e.Attestations, nil
+		return append([]Attestation(nil), e.Attestations...), nil
 	}
 	out, err := verifyAttestations(ctx, ref, keys, predicateType, o)
 	if err != nil {

@@ -52,11 +52,7 @@ func FuzzOpenEnvelope(f *testing.F) {
 
 // FuzzLoadKeys: key files are user input.
 func FuzzLoadKeys(f *testing.F) {
-	_, pub, err := GenerateKeyPair(nil)
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Add(pub)
+	f.Add(publicPEM(f))
 	f.Add([]byte("-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\neyJrZGYiOnt9fQ==\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n"))
 	f.Add([]byte("-----BEGIN PUBLIC KEY-----\nMAA=\n-----END PUBLIC KEY-----\n"))
 	f.Add([]byte("not a key"))

@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
 )
 
@@ -132,6 +133,20 @@ func newKey(tb testing.TB) signature.SignerVerifier {
 		tb.Fatal(err)
 	}
 	return sv
+}
+
+// publicPEM is the PEM of a fresh public key (no scrypt: fast under -race).
+func publicPEM(tb testing.TB) []byte {
+	tb.Helper()
+	pub, err := newKey(tb).PublicKey()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	b, err := cryptoutils.MarshalPublicKeyToPEM(pub)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
 }
 
 func mustKeyID(tb testing.TB, v signature.Verifier) string {

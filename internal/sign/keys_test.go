@@ -104,10 +104,7 @@ func TestKMSRefsRefused(t *testing.T) {
 
 func TestBadKeys(t *testing.T) {
 	t.Parallel()
-	_, pub, err := GenerateKeyPair(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pub := publicPEM(t)
 	privTests := []struct{ name, in, want string }{
 		{"empty", "", "no PEM block"},
 		{"public key", string(pub), `PEM type "PUBLIC KEY" is not a cosign key`},
