@@ -480,6 +480,12 @@ func (p *Policy) buildSigners(raw *rawSigners, file string) error {
 }
 
 func readFileLimited(path string, limit int64) ([]byte, error) {
+	// A FIFO or device would block or never end: read regular files only.
+	if st, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("read key file: %w", err)
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("key file %s is not a regular file", path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read key file: %w", err)
