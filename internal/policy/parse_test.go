@@ -134,7 +134,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad secrets severity", header + "secrets: {maxSeverity: negligible}\n", `p.yaml:3:24: secrets.maxSeverity "negligible": want none, unknown, low, medium, high or critical`},
 		{"signer without key", header + "signers:\n  keys: [{name: a}]\n", `p.yaml:4:17: signer a: publicKey or keyFile missing`},
 		{"signer bad PEM", header + "signers:\n  keys: [{name: a, publicKey: nope}]\n", `p.yaml:4:31: signer a: no PEM block in the public key`},
-		{"signer missing file", header + "signers:\n  keys: [{name: a, keyFile: missing.pub}]\n", `p.yaml:4:29: signer a: read key file: open missing.pub: no such file or directory`},
+		{"signer missing file", header + "signers:\n  keys: [{name: a, keyFile: missing.pub}]\n", `p.yaml:4:29: signer a: read key file: stat missing.pub: no such file or directory`},
 		{"signer file not a key", header + "signers:\n  keys: [{name: a, keyFile: " + notKey + "}]\n", `p.yaml:4:29: signer a: no PEM block in the public key`},
 		{"minimum too large", header + "signers:\n  minimum: 3\n  keys: []\n", `p.yaml:4:12: signers: minimum 3: want 1 to 0 (the number of keys)`},
 		{"rule without name", header + "rules: [{deny: 'true'}]\n", `p.yaml:3:16: rules: name missing`},
