@@ -306,12 +306,21 @@ one of its signers.`,
 			if err != nil {
 				return err
 			}
-			dec := p.Evaluate(policyInput(res, taken, sigs), time.Now())
-			if err := writeDecision(stdio.Out, f.format, src, dec); err != nil {
+			digest, err := img.Digest()
+			if err != nil {
+				return fmt.Errorf("image digest: %w", err)
+			}
+			// The policy judges the image where it is going: DST's
+			// registry and repository, SRC's content and digest.
+			in := policyInput(res, taken, sigs)
+			in.Image.SetRef(dst)
+			in.Image.Digest = digest.String()
+			dec := p.Evaluate(in, time.Now())
+			if err := writeDecision(stdio.Out, f.format, dst, dec); err != nil {
 				return err
 			}
 			if !dec.Allowed {
-				fmt.Fprintf(stdio.Err, "vigil: %s not pushed: the policy denies it\n", src)
+				fmt.Fprintf(stdio.Err, "vigil: %s not pushed to %s: the policy denies it\n", src, dst)
 				return exitError{code: f.exitCode}
 			}
 			ropts, err := source.RemoteOptions(source.Options{InsecureUnsafe: f.insecure})
@@ -319,10 +328,6 @@ one of its signers.`,
 				return err
 			}
 			ropts = append(ropts, remote.WithContext(ctx))
-			digest, err := img.Digest()
-			if err != nil {
-				return fmt.Errorf("image digest: %w", err)
-			}
 			byDigest := dstRef.Context().Digest(digest.String())
 			if err := remote.Write(byDigest, img, ropts...); err != nil {
 				return fmt.Errorf("push %s: %w", byDigest, err)
