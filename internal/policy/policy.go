@@ -257,7 +257,7 @@ func decodeStrict(src []byte, root *yaml.Node, v any) error {
 var (
 	yamlLineRE    = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 	unknownKeyRE  = regexp.MustCompile(`^field (.*) not found in type \S+$`)
-	typeNameInMsg = regexp.MustCompile(` into (?:\[\])?(?:\*)?(?:policy\.)?(?:at\[[^\]]*\]|raw\w+|[a-z]\w*)`)
+	typeNameInMsg = regexp.MustCompile(` into (\S+)$`)
 )
 
 // fileError turns a decoding or validation error into "name:line[:col]: msg"
@@ -293,11 +293,28 @@ func fileError(name string, err error) error {
 		if k := unknownKeyRE.FindStringSubmatch(msg); k != nil {
 			msg = fmt.Sprintf("unknown key %q", k[1])
 		} else {
-			msg = typeNameInMsg.ReplaceAllString(msg, "")
+			msg = typeNameInMsg.ReplaceAllStringFunc(msg, wantType)
 		}
 		out = append(out, fmt.Sprintf("%s:%s: %s", name, m[1], msg))
 	}
 	return errors.New(strings.Join(out, "\n"))
+}
+
+// wantType rewrites yaml.v3's " into <Go type>" as what the file should hold.
+func wantType(into string) string {
+	t := strings.TrimPrefix(into, " into ")
+	switch {
+	case strings.HasPrefix(t, "[]") || strings.HasPrefix(t, "*[]"):
+		return " (want a list)"
+	case strings.Contains(t, "policy.raw") || strings.HasPrefix(t, "map["):
+		return " (want a mapping)"
+	case strings.Contains(t, "policy.at["):
+		t = t[strings.Index(t, "policy.at[")+len("policy.at["):]
+		return " (want " + strings.TrimSuffix(t, "]") + ")"
+	case strings.Contains(t, "."):
+		return ""
+	}
+	return " (want " + t + ")"
 }
 
 func build(raw *rawPolicy, root *yaml.Node, src []byte, file string) (*Policy, error) {
