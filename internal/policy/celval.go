@@ -281,8 +281,10 @@ func newCELFields() *celFields {
 // listVal is a CEL list of records over a slice, built on first use.
 func listVal[T any](s []T, f *fields[T]) ref.Val {
 	vals := make([]ref.Val, len(s))
+	recs := make([]record[T], len(s)) // one allocation; boxing a pointer allocates nothing
 	for i := range s {
-		vals[i] = record[T]{&s[i], f}
+		recs[i] = record[T]{&s[i], f}
+		vals[i] = &recs[i]
 	}
 	return types.NewRefValList(types.DefaultTypeAdapter, vals)
 }

@@ -164,9 +164,9 @@ func (p *Policy) checkVulns(in *Input, add addFunc) {
 			for i, x := range over {
 				items[i] = describeVuln(x, true)
 			}
-			what := "fixable vulnerabilities"
-			if !v.onlyFixable {
-				what = "vulnerabilities"
+			what := plural(len(over), "vulnerability", "vulnerabilities")
+			if v.onlyFixable {
+				what = "fixable " + what
 			}
 			if v.none {
 				add(RuleVulnMaxSeverity, "%d %s, none allowed: %s", len(over), what, listSome(items))
@@ -318,11 +318,12 @@ func checkFindings(r *findingRule, ruleName, what string, in *Input, secrets boo
 			items[i] += " in " + f.Path
 		}
 	}
+	what += plural(len(over), " finding", " findings")
 	if r.none {
-		add(ruleName, "%d %s findings, none allowed: %s", len(over), what, listSome(items))
+		add(ruleName, "%d %s, none allowed: %s", len(over), what, listSome(items))
 		return
 	}
-	add(ruleName, "%d %s findings above maxSeverity %s: %s", len(over), what, r.maxText, listSome(items))
+	add(ruleName, "%d %s above maxSeverity %s: %s", len(over), what, r.maxText, listSome(items))
 }
 
 // eval runs one custom rule; deny reports a violation with msg. A runtime
@@ -360,6 +361,13 @@ func (r *rule) eval(act interpreter.Activation) (msg string, deny bool) {
 		msg = "denied by rule " + r.name
 	}
 	return msg, true
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func listSome(items []string) string {

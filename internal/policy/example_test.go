@@ -1,11 +1,14 @@
 package policy
 
 import (
+	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/vigil-sec/vigil/internal/match"
 )
 
 func parseFile(t testing.TB, path string) *Policy {
@@ -58,4 +61,36 @@ func signerNames(ss []Signer) []string {
 		out = append(out, s.Name)
 	}
 	return out
+}
+
+func ExamplePolicy_Evaluate() {
+	p, err := Parse(strings.NewReader(`
+apiVersion: vigil.dev/v1
+kind: Policy
+registries: ["127.0.0.1:5000/**"]
+vulnerabilities: {maxSeverity: high, onlyFixable: true}
+rules:
+  - name: no-root
+    deny: image.user == "" || image.user == "root"
+    message: the image runs as root
+`), "policy.yaml")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	in := &Input{Vulnerabilities: []Vulnerability{
+		{ID: "CVE-2024-0001", Severity: match.SeverityCritical, Fixable: true, FixedVersion: "3.0.2",
+			Package: VulnerablePkg{Type: "deb", Name: "openssl", Version: "3.0.1"}},
+	}}
+	in.Image.SetRef("ghcr.io/acme/web:1")
+	d := p.Evaluate(in, time.Now())
+	fmt.Println("allowed:", d.Allowed)
+	for _, v := range d.Violations {
+		fmt.Printf("%s: %s\n", v.Rule, v.Message)
+	}
+	// Output:
+	// allowed: false
+	// registries: image "ghcr.io/acme/web:1" (ghcr.io/acme/web) is not in an allowed registry or repository: 127.0.0.1:5000/**
+	// vulnerabilities.maxSeverity: 1 fixable vulnerability above maxSeverity high: CVE-2024-0001 critical in openssl 3.0.1 (fixed in 3.0.2)
+	// rules/no-root: the image runs as root
 }
