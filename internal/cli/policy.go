@@ -128,13 +128,17 @@ func signaturesFor(ctx context.Context, g *globals, p *policy.Policy, ref string
 	if err != nil {
 		return nil, err
 	}
+	cache, err := verifyCache(g, false)
+	if err != nil {
+		return nil, err
+	}
 	var out []policy.Signature
 	for _, s := range signers {
 		v, err := sign.LoadPublicKey(s.PublicKey)
 		if err != nil {
 			return nil, fmt.Errorf("policy signer %s: %w", s.Name, err)
 		}
-		res, err := sign.Verify(ctx, d, []signature.Verifier{v}, sign.Options{Remote: ropts, Log: g.log})
+		res, err := cache.Verify(ctx, d, []signature.Verifier{v}, sign.Options{Remote: ropts, Log: g.log})
 		if err != nil {
 			g.log.Info("signature not verified", "signer", s.Name, "err", err)
 			continue

@@ -246,7 +246,7 @@ accepts it. --predicate attaches a JSON file instead (with --type).`,
 
 func verifyCommand(g *globals, stdio IO) *cobra.Command {
 	var f trustFlags
-	var attestation bool
+	var attestation, noCache bool
 	var predicateType string
 	var maxAge time.Duration
 	cmd := &cobra.Command{
@@ -275,14 +275,18 @@ with the reason.`,
 				vs = append(vs, v)
 			}
 			o := sign.Options{Remote: ropts, Log: g.log}
+			cache, err := verifyCache(g, noCache)
+			if err != nil {
+				return err
+			}
 			if !attestation {
-				res, err := sign.Verify(cmd.Context(), ref, vs, o)
+				res, err := cache.Verify(cmd.Context(), ref, vs, o)
 				if err != nil {
 					return fmt.Errorf("verify %s: %w", ref, err)
 				}
 				return writeVerified(stdio.Out, f.format, ref, res)
 			}
-			atts, err := sign.VerifyAttestations(cmd.Context(), ref, vs, predicateType, o)
+			atts, err := cache.VerifyAttestations(cmd.Context(), ref, vs, predicateType, o)
 			if err != nil {
 				return fmt.Errorf("verify attestations of %s: %w", ref, err)
 			}
@@ -299,8 +303,25 @@ with the reason.`,
 	cmd.Flags().StringVar(&predicateType, "type", ScanPredicateType, "with --attestation: the predicate type")
 	cmd.Flags().DurationVar(&maxAge, "max-age", 0, "with --attestation: refuse scan results older than this (0: any age)")
 	cmd.Flags().StringVarP(&f.format, "format", "f", "table", "output format: table, json")
+	cmd.Flags().BoolVar(&noCache, "no-cache", false, "ask the registry even when this digest was verified with these keys in the last hour")
 	f.addRegistry(cmd)
 	return cmd
+}
+
+// verifyCache is the cache of verified digests under the cache directory
+// (entries live an hour; failures are never cached); with noCache, one
+// that remembers nothing from earlier runs.
+func verifyCache(g *globals, noCache bool) (*sign.Cache, error) {
+	dir := filepath.Join(g.cacheDir, "verified")
+	if noCache {
+		dir = ""
+	}
+	if dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("create cache directory: %w", err)
+		}
+	}
+	return sign.NewCache(dir, 0, 0)
 }
 
 // checkAttestationAge refuses when no attestation holds a scan result newer
