@@ -75,6 +75,9 @@ func Attest(ctx context.Context, ref name.Digest, s signature.Signer, predicateT
 	if !json.Valid(predicate) {
 		return fmt.Errorf("attest %s: predicate is not valid JSON", ref)
 	}
+	if err := mustExist(ctx, ref, o); err != nil {
+		return fmt.Errorf("attest: %w", err)
+	}
 	hex, _ := digestHex(ref)
 	st, err := json.Marshal(Statement{
 		Type:          StatementType,
@@ -149,11 +152,15 @@ func verifyAttestations(ctx context.Context, ref name.Digest, keys []keyed, pred
 		if pt, ok := l.Annotations[PredicateAnnotation]; ok && predicateType != "" && pt != predicateType {
 			continue
 		}
+		tried++
 		body, err := fetchLayer(ctx, ref.Context(), l, maxAttEnvelope, o)
+		if errors.Is(err, errTooLarge) {
+			o.log().Debug("skip attestation", "err", err)
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("verify attestations of %s: %w", ref, err)
 		}
-		tried++
 		st, raw, k, err := openEnvelope(ctx, body, keys)
 		if err != nil {
 			o.log().Debug("attestation does not verify", "layer", l.Digest.String(), "err", err)

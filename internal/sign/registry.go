@@ -158,11 +158,27 @@ func fetchCompanion(ctx context.Context, tag name.Tag, o Options) (m *v1.Manifes
 	return m, true, nil
 }
 
+// errTooLarge marks a layer skipped for its size: a hostile extra layer must
+// not hide the valid signatures beside it.
+var errTooLarge = errors.New("over the size limit")
+
+// mustExist checks that the image ref is in the registry: signing a digest
+// that is not there is a typo, not a signature.
+func mustExist(ctx context.Context, ref name.Digest, o Options) error {
+	if _, err := remote.Head(ref, o.remote(ctx)...); err != nil {
+		if isNotFound(err) {
+			return fmt.Errorf("image %s not found in the registry", ref)
+		}
+		return fmt.Errorf("check image %s: %w", ref, err)
+	}
+	return nil
+}
+
 // fetchLayer reads one layer blob of repo, refusing blobs over limit; the
 // content is checked against the descriptor's digest.
 func fetchLayer(ctx context.Context, repo name.Repository, d v1.Descriptor, limit int64, o Options) ([]byte, error) {
 	if d.Size > limit || d.Size < 0 {
-		return nil, fmt.Errorf("layer %s: size %d over the limit of %d bytes", d.Digest, d.Size, limit)
+		return nil, fmt.Errorf("layer %s: size %d, limit %d bytes: %w", d.Digest, d.Size, limit, errTooLarge)
 	}
 	l, err := remote.Layer(repo.Digest(d.Digest.String()), o.remote(ctx)...)
 	if err != nil {

@@ -35,6 +35,9 @@ func Sign(ctx context.Context, ref name.Digest, s signature.Signer, annotations 
 	if err != nil {
 		return err
 	}
+	if err := mustExist(ctx, ref, o); err != nil {
+		return fmt.Errorf("sign: %w", err)
+	}
 	var ann map[string]any
 	if len(annotations) > 0 {
 		ann = make(map[string]any, len(annotations))
@@ -135,11 +138,15 @@ func verify(ctx context.Context, ref name.Digest, keys []keyed, o Options) ([]Ve
 			tried++
 			continue
 		}
+		tried++
 		body, err := fetchLayer(ctx, ref.Context(), l, maxSigPayload, o)
+		if errors.Is(err, errTooLarge) {
+			o.log().Debug("skip signature", "err", err)
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("verify %s: %w", ref, err)
 		}
-		tried++
 		k, ok := verifyWith(ctx, keys, sig, body)
 		if !ok {
 			o.log().Debug("signature does not verify with the given keys", "layer", l.Digest.String())

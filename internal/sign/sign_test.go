@@ -143,6 +143,50 @@ func TestVerifyErrors(t *testing.T) {
 	}
 }
 
+func TestHostileSignatureImage(t *testing.T) {
+	t.Parallel()
+	reg := newRegistry(t)
+	ref := reg.push(t, "hostile/app")
+	key := newKey(t)
+	if err := Sign(ctxBG, ref, key, nil, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	// A layer claiming to be huge, another of a foreign media type, another
+	// with a signature that is not base64: skipped, the valid one still counts.
+	editManifest(t, tagOf(t, ref, ".sig"), func(m *v1.Manifest) {
+		good := m.Layers[0]
+		huge := good
+		huge.Size = 1 << 40
+		foreign := good
+		foreign.MediaType = "application/octet-stream"
+		garbled := good
+		garbled.Annotations = map[string]string{SignatureAnnotation: "%%%"}
+		m.Layers = []v1.Descriptor{huge, foreign, garbled, good}
+	})
+	got, err := Verify(ctxBG, ref, []signature.Verifier{key}, Options{})
+	if err != nil || len(got) != 1 {
+		t.Errorf("Verify = %d, %v; want the one valid signature", len(got), err)
+	}
+}
+
+func TestSignMissingImage(t *testing.T) {
+	t.Parallel()
+	reg := newRegistry(t)
+	reg.push(t, "missing/app")
+	ref, err := ParseDigest(reg.host + "/missing/app@sha256:" + strings.Repeat("1", 64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range []error{
+		Sign(ctxBG, ref, newKey(t), nil, Options{}),
+		Attest(ctxBG, ref, newKey(t), testPredicateType, []byte(`{}`), Options{}),
+	} {
+		if err == nil || !strings.Contains(err.Error(), "not found in the registry") {
+			t.Errorf("signing a missing image: %v", err)
+		}
+	}
+}
+
 func TestByDigestOnly(t *testing.T) {
 	t.Parallel()
 	key := newKey(t)
