@@ -23,9 +23,10 @@ const (
 )
 
 // Statement is an in-toto v1 statement. It is written here, with the four
-// fields we use, rather than imported from in-toto-golang, which would pull
-// protobuf, the in-toto attestation Go bindings and more into the binary for
-// a JSON object of four keys.
+// fields we use, rather than imported from in-toto-golang: that module is not
+// in go.mod and would bring its own dependency tree (the in-toto attestation
+// protobuf bindings, its own go-securesystemslib and sigstore pins) into the
+// binary for a JSON object of four keys.
 type Statement struct {
 	Type          string          `json:"_type"`
 	Subject       []Subject       `json:"subject"`

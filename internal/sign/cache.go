@@ -100,7 +100,7 @@ func (c *Cache) Verify(ctx context.Context, ref name.Digest, vs []signature.Veri
 		return nil, err
 	}
 	c.put(&cacheEntry{Key: key, Verified: out}, o)
-	return out, nil
+	return append([]Verified(nil), out...), nil
 }
 
 // VerifyAttestations is VerifyAttestations through the cache.
@@ -118,7 +118,7 @@ func (c *Cache) VerifyAttestations(ctx context.Context, ref name.Digest, vs []si
 		return nil, err
 	}
 	c.put(&cacheEntry{Key: key, Attestations: out}, o)
-	return out, nil
+	return append([]Attestation(nil), out...), nil
 }
 
 func cacheKey(kind string, ref name.Digest, keys []keyed) string {
