@@ -176,6 +176,23 @@ func isRegistryRef(ref string) bool {
 	return true
 }
 
+// scanForPolicy scans ref with every scanner, as check and push judge it:
+// the result after filters, and what the walk found (the image config).
+func scanForPolicy(ctx context.Context, g *globals, stdio IO, ref string, f policyFlags) (*match.Result, *scan.Result, error) {
+	sf := defaultScanFlags()
+	sf.maxAge, sf.image.insecure = f.maxDBAge, f.insecure
+	var taken *scan.Result
+	res, err := performScan(ctx, g, sf, func(d scan.Detectors) (*scan.Result, error) {
+		var err error
+		taken, err = takeImage(ctx, g, stdio, ref, sf.image, d)
+		return taken, err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return res, taken, nil
+}
+
 // policyInput builds the policy input of a scan.
 func policyInput(res *match.Result, taken *scan.Result, sigs []policy.Signature) *policy.Input {
 	in := policy.NewInput(res)
@@ -235,13 +252,7 @@ is one line naming the rule that fired. Exit status 0 when allowed, --exit-code
 			if err != nil {
 				return err
 			}
-			sf := defaultScanFlags()
-			sf.maxAge, sf.image.insecure = f.maxDBAge, f.insecure
-			var taken *scan.Result
-			res, err := performScan(ctx, g, sf, func(d scan.Detectors) (*scan.Result, error) {
-				taken, err = takeImage(ctx, g, stdio, rootfsOrImage(args[0]), sf.image, d)
-				return taken, err
-			})
+			res, taken, err := scanForPolicy(ctx, g, stdio, rootfsOrImage(args[0]), f)
 			if err != nil {
 				return err
 			}
@@ -300,13 +311,7 @@ one of its signers.`,
 			if err != nil {
 				return err
 			}
-			sf := defaultScanFlags()
-			sf.maxAge, sf.image.insecure = f.maxDBAge, f.insecure
-			var taken *scan.Result
-			res, err := performScan(ctx, g, sf, func(d scan.Detectors) (*scan.Result, error) {
-				taken, err = takeImage(ctx, g, stdio, src, sf.image, d)
-				return taken, err
-			})
+			res, taken, err := scanForPolicy(ctx, g, stdio, src, f)
 			if err != nil {
 				return err
 			}
