@@ -42,7 +42,7 @@ func TestPushGate(t *testing.T) {
 	db := alpineDB(t)
 	dir := t.TempDir()
 	env := []string{"VIGIL_PASSWORD=gate-test"}
-	for _, k := range []string{"release", "other"} {
+	for _, k := range []string{"release", "other", "third"} {
 		if r := vigil(t, env, "key", "generate", "--output-prefix", filepath.Join(dir, k)); r.code != 0 {
 			t.Fatalf("vigil key generate: %v", r)
 		}
@@ -124,8 +124,27 @@ func TestPushGate(t *testing.T) {
 	if r := vigil(t, nil, "verify", "--attestation", "--max-age", "1h", "--key", pub, "--insecure", dst); r.code != 0 {
 		t.Errorf("vigil verify --attestation --max-age 1h: %v", r)
 	}
-	if r := vigil(t, nil, "verify", "--key", filepath.Join(dir, "other.pub"), "--insecure", dst); r.code != 1 || !bytes.Contains(r.stderr, []byte("verif")) {
+	if r := vigil(t, nil, "verify", "--key", filepath.Join(dir, "third.pub"), "--insecure", dst); r.code != 1 || !bytes.Contains(r.stderr, []byte("verif")) {
 		t.Errorf("vigil verify with the wrong key: want exit 1 and a reason: %v", r)
+	}
+
+	// sign and attest on their own, with the other key: both verify, with
+	// vigil and with cosign.
+	otherKey, otherPub := filepath.Join(dir, "other.key"), filepath.Join(dir, "other.pub")
+	if r := vigil(t, env, "sign", "--key", otherKey, "--annotation", "stage=qa", "--insecure", dst); r.code != 0 {
+		t.Fatalf("vigil sign: %v", r)
+	}
+	if r := vigil(t, env, "--db", db, "attest", "--key", otherKey, "--insecure", "--max-db-age", "0", dst); r.code != 0 {
+		t.Fatalf("vigil attest: %v", r)
+	}
+	if r := vigil(t, nil, "verify", "--key", otherPub, "--format", "json", "--insecure", dst); r.code != 0 || !bytes.Contains(r.stdout, []byte(`"stage": "qa"`)) {
+		t.Errorf("vigil verify of the other signature: %v\n%s", r, r.stdout)
+	}
+	if out, err := cosign.verify(t, otherPub, pushedRef); err != nil {
+		t.Errorf("cosign verify of vigil sign: %v\n%s", err, out)
+	}
+	if out, err := cosign.verifyAttestation(t, otherPub, pushedRef); err != nil {
+		t.Errorf("cosign verify-attestation of vigil attest: %v\n%s", err, out)
 	}
 
 	// check: allowed with the release signer; denied when the policy wants
@@ -133,8 +152,8 @@ func TestPushGate(t *testing.T) {
 	if r := vigil(t, nil, "--db", db, "check", "--policy", allow, "--insecure", "--max-db-age", "0", pushed); r.code != 0 {
 		t.Errorf("check of the pushed image: %v\n%s", r, r.stdout)
 	}
-	other := filepath.Join(dir, "other.yaml")
-	otherDoc := "apiVersion: vigil.dev/v1\nkind: Policy\nsigners:\n  keys:\n    - name: other\n      keyFile: other.pub\n"
+	other := filepath.Join(dir, "third.yaml")
+	otherDoc := "apiVersion: vigil.dev/v1\nkind: Policy\nsigners:\n  keys:\n    - name: third\n      keyFile: third.pub\n"
 	if err := os.WriteFile(other, []byte(otherDoc), 0o644); err != nil {
 		t.Fatal(err)
 	}
