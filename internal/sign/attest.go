@@ -76,7 +76,12 @@ func Attest(ctx context.Context, ref name.Digest, s signature.Signer, predicateT
 	if !json.Valid(predicate) {
 		return fmt.Errorf("attest %s: predicate is not valid JSON", ref)
 	}
-	if err := mustExist(ctx, ref, o); err != nil {
+	on, err := o.referrersOn()
+	if err != nil {
+		return fmt.Errorf("attest %s: %w", ref, err)
+	}
+	subject, err := mustExist(ctx, ref, o)
+	if err != nil {
 		return fmt.Errorf("attest: %w", err)
 	}
 	hex, _ := digestHex(ref)
@@ -108,8 +113,14 @@ func Attest(ctx context.Context, ref name.Digest, s signature.Signer, predicateT
 	same := func(d v1.Descriptor) bool { return d.Digest == bodyDigest }
 	// cosign also sets an empty signature annotation on attestation layers.
 	ann := map[string]string{PredicateAnnotation: predicateType, SignatureAnnotation: ""}
-	if err := appendLayer(ctx, tag, body, DSSEMediaType, ann, same, o); err != nil {
+	stored, err := appendLayer(ctx, tag, body, DSSEMediaType, ann, same, o)
+	if err != nil {
 		return fmt.Errorf("attest %s: %w", ref, err)
+	}
+	if on {
+		if err := putReferrer(ctx, subject, ref, AttestationArtifactType, body, DSSEMediaType, stored, o); err != nil {
+			return fmt.Errorf("attest %s: %w", ref, err)
+		}
 	}
 	return nil
 }
@@ -132,19 +143,19 @@ func verifyAttestations(ctx context.Context, ref name.Digest, keys []keyed, pred
 		return nil, err
 	}
 	hex, _ := digestHex(ref)
-	m, found, err := fetchCompanion(ctx, tag, o)
+	layers, where, err := companionLayers(ctx, ref, tag, AttestationArtifactType, o)
 	if err != nil {
 		return nil, fmt.Errorf("verify attestations of %s: %w", ref, err)
 	}
-	if !found || len(m.Layers) == 0 {
-		return nil, fmt.Errorf("verify attestations of %s: %w (no %s)", ref, ErrNoSignatures, tag.TagStr())
+	if len(layers) == 0 {
+		return nil, fmt.Errorf("verify attestations of %s: %w (no %s)", ref, ErrNoSignatures, where)
 	}
 	var (
 		out      []Attestation
 		tried    int
 		mismatch []string
 	)
-	for _, l := range m.Layers {
+	for _, l := range layers {
 		if string(l.MediaType) != DSSEMediaType {
 			continue
 		}
@@ -189,7 +200,7 @@ func verifyAttestations(ctx context.Context, ref name.Digest, keys []keyed, pred
 		what = "attestation(s) of type " + predicateType
 	}
 	if tried == 0 {
-		return nil, fmt.Errorf("verify attestations of %s: %w (%s holds no %s)", ref, ErrNoSignatures, tag.TagStr(), what)
+		return nil, fmt.Errorf("verify attestations of %s: %w (no %s in %s)", ref, ErrNoSignatures, what, where)
 	}
 	return nil, fmt.Errorf("verify attestations of %s: %d %s tried against %d key(s) (%s), none verifies: %w",
 		ref, tried, what, len(keys), keyList(keys), ErrNoValidSignature)

@@ -66,3 +66,21 @@ func BenchmarkVerifyAttestationsCold(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkVerifyColdReferrers: cold verification against a registry that
+// serves the referrers API, the signature stored both ways (tag, referrer
+// listing, referrer manifest; the shared layer fetched once).
+func BenchmarkVerifyColdReferrers(b *testing.B) {
+	reg := newReferrersRegistry(b)
+	ref := reg.push(b, "bench/referrers")
+	key := newKey(b)
+	if err := Sign(ctxBG, ref, key, nil, Options{}); err != nil {
+		b.Fatal(err)
+	}
+	keys := []signature.Verifier{key}
+	for b.Loop() {
+		if _, err := Verify(ctxBG, ref, keys, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -32,12 +32,33 @@
 // of a tag, as with cosign). Rekor, Fulcio (keyless) and certificates are out
 // of scope.
 //
-// OCI 1.1 referrers: the storage is confined to registry.go (companionTag,
-// fetchCompanion, appendLayer). Referrers support would add, beside the tag
-// scheme, a writer that pushes each signature or attestation as its own
-// manifest with subject = the image descriptor and artifactType = the layer
-// media type, and a reader that lists them with remote.Referrers (falling back
-// to the sha256-<hex> tag schema when the registry lacks the API, as
-// go-containerregistry does). Sign and Verify would iterate both sources; the
-// payloads, envelopes and checks stay the same.
+// OCI 1.1 referrers (Options.Referrers): in the default mode, ReferrersAuto,
+// Sign and Attest always write the cosign tag scheme above (what `cosign
+// verify` reads) and, when the registry serves the referrers API, also push
+// the same signature or envelope as its own manifest: subject = the image's
+// descriptor, artifactType (and config.mediaType, config "{}") =
+// SignatureArtifactType ("application/vnd.dev.cosign.artifact.sig.v1+json",
+// as cosign's OCI 1.1 mode) or AttestationArtifactType (the in-toto payload
+// type, as cosign's referrer attestations), one layer with cosign's media
+// type and annotations. The referrer carries the signature now in the tag,
+// so signing again pushes the same manifest (same digest): nothing doubles.
+// Verify and VerifyAttestations read the tag and the referrers of that
+// artifactType, count a layer stored both ways once, check every one the
+// same way, and answer ErrNoSignatures only when neither has any. A referrer
+// counts only if its own manifest names the image as subject. If the tag has
+// layers but the referrers endpoint fails (auth, 5xx), the failure is logged
+// and the tag's signatures are judged; with nothing in the tag it is an
+// error. ReferrersOff keeps to the tag scheme in both directions.
+//
+// Support is detected, not configured: GET /v2/<repo>/referrers/<digest>
+// through remote.Referrers with the tag fallback disabled. go-containerregistry
+// v0.22.1 treats 200 with Content-Type application/vnd.oci.image.index.v1+json
+// as support and 404, 400, 406 or another Content-Type as no support (a plain
+// error, "does not support the Referrers API"); other statuses and network
+// failures are *transport.Error or others and stay errors. Options.Support
+// (a ReferrersSupport shared across a run) remembers the answer per
+// registry; "no" is remembered only when the repository is known to exist,
+// since some registries answer 404 for an unknown repository. The
+// sha256-<hex> referrers fallback tag is never written: the .sig/.att tags
+// are the fallback.
 package sign

@@ -17,7 +17,6 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
 )
@@ -25,16 +24,25 @@ import (
 // testRegistry is go-containerregistry's in-memory registry on 127.0.0.1,
 // counting the requests it served.
 type testRegistry struct {
-	host     string
-	requests atomic.Int64
+	host      string
+	requests  atomic.Int64
+	referrers atomic.Int64 // requests to /v2/<repo>/referrers/
 }
 
-func newRegistry(tb testing.TB) *testRegistry {
+func newRegistry(tb testing.TB) *testRegistry { return startRegistry(tb, false) }
+
+// newReferrersRegistry serves the OCI 1.1 referrers API as well.
+func newReferrersRegistry(tb testing.TB) *testRegistry { return startRegistry(tb, true) }
+
+func startRegistry(tb testing.TB, referrers bool) *testRegistry {
 	tb.Helper()
 	r := &testRegistry{}
-	h := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	h := registry.New(registry.Logger(log.New(io.Discard, "", 0)), registry.WithReferrersSupport(referrers))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.requests.Add(1)
+		if strings.Contains(req.URL.Path, "/referrers/") {
+			r.referrers.Add(1)
+		}
 		h.ServeHTTP(w, req)
 	}))
 	tb.Cleanup(srv.Close)
@@ -77,15 +85,6 @@ func manifestAt(tb testing.TB, tag name.Tag) *v1.Manifest {
 	}
 	return m
 }
-
-// rawManifest is a manifest pushed as given bytes.
-type rawManifest struct {
-	b  []byte
-	mt types.MediaType
-}
-
-func (m rawManifest) RawManifest() ([]byte, error)        { return m.b, nil }
-func (m rawManifest) MediaType() (types.MediaType, error) { return m.mt, nil }
 
 // copyManifest puts the manifest at from under the tag to (same repository,
 // so its blobs are there): a signature "re-tagged" to another image.

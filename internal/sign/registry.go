@@ -55,6 +55,14 @@ type Options struct {
 	Remote []remote.Option
 	// Log receives debug records; nil discards.
 	Log *slog.Logger
+	// Referrers: ReferrersAuto ("" too) also stores each signature and
+	// attestation as an OCI 1.1 referrer where the registry serves the
+	// referrers API, and verification reads referrers beside the tag;
+	// ReferrersOff keeps to the cosign tag scheme.
+	Referrers ReferrersMode
+	// Support remembers per registry whether it serves the referrers API;
+	// share one across a run. nil: each call asks the registry.
+	Support *ReferrersSupport
 }
 
 func (o Options) log() *slog.Logger {
@@ -164,14 +172,19 @@ var errTooLarge = errors.New("over the size limit")
 
 // mustExist checks that the image ref is in the registry: signing a digest
 // that is not there is a typo, not a signature.
-func mustExist(ctx context.Context, ref name.Digest, o Options) error {
-	if _, err := remote.Head(ref, o.remote(ctx)...); err != nil {
+// It returns the image's descriptor, the subject of its referrers.
+func mustExist(ctx context.Context, ref name.Digest, o Options) (v1.Descriptor, error) {
+	d, err := remote.Head(ref, o.remote(ctx)...)
+	if err != nil {
 		if isNotFound(err) {
-			return fmt.Errorf("image %s not found in the registry", ref)
+			return v1.Descriptor{}, fmt.Errorf("image %s not found in the registry", ref)
 		}
-		return fmt.Errorf("check image %s: %w", ref, err)
+		return v1.Descriptor{}, fmt.Errorf("check image %s: %w", ref, err)
 	}
-	return nil
+	if d.Digest.String() != ref.DigestStr() {
+		return v1.Descriptor{}, fmt.Errorf("check image %s: registry answers with digest %s", ref, d.Digest)
+	}
+	return *d, nil
 }
 
 // fetchLayer reads one layer blob of repo, refusing blobs over limit; the
@@ -201,33 +214,34 @@ func fetchLayer(ctx context.Context, repo name.Repository, d v1.Descriptor, limi
 
 // appendLayer adds a layer holding data with media type mt and annotations
 // to the image at tag (creating it as cosign does: an empty OCI image), unless
-// skip says one of the existing layers already is this one.
-func appendLayer(ctx context.Context, tag name.Tag, data []byte, mt types.MediaType, ann map[string]string, skip func(v1.Descriptor) bool, o Options) error {
+// skip says one of the existing layers already is this one. It returns the
+// annotations of the layer now in the tag: ann, or the existing layer's.
+func appendLayer(ctx context.Context, tag name.Tag, data []byte, mt types.MediaType, ann map[string]string, skip func(v1.Descriptor) bool, o Options) (map[string]string, error) {
 	ro := o.remote(ctx)
 	var base v1.Image
 	desc, err := remote.Get(tag, ro...)
 	switch {
 	case err == nil:
 		if !desc.MediaType.IsImage() {
-			return fmt.Errorf("%s: media type %s is not an image manifest", tag, desc.MediaType)
+			return nil, fmt.Errorf("%s: media type %s is not an image manifest", tag, desc.MediaType)
 		}
 		if base, err = desc.Image(); err != nil {
-			return fmt.Errorf("%s: %w", tag, err)
+			return nil, fmt.Errorf("%s: %w", tag, err)
 		}
 		m, err := base.Manifest()
 		if err != nil {
-			return fmt.Errorf("%s: %w", tag, err)
+			return nil, fmt.Errorf("%s: %w", tag, err)
 		}
 		for _, l := range m.Layers {
 			if skip != nil && skip(l) {
 				o.log().Debug("already stored", "tag", tag.String(), "layer", l.Digest.String())
-				return nil
+				return l.Annotations, nil
 			}
 		}
 	case isNotFound(err):
 		base = mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
 	default:
-		return fmt.Errorf("fetch %s: %w", tag, err)
+		return nil, fmt.Errorf("fetch %s: %w", tag, err)
 	}
 	img, err := mutate.Append(base, mutate.Addendum{
 		Layer:       static.NewLayer(data, mt),
@@ -235,11 +249,11 @@ func appendLayer(ctx context.Context, tag name.Tag, data []byte, mt types.MediaT
 		MediaType:   mt,
 	})
 	if err != nil {
-		return fmt.Errorf("append to %s: %w", tag, err)
+		return nil, fmt.Errorf("append to %s: %w", tag, err)
 	}
 	if err := remote.Write(tag, img, ro...); err != nil {
-		return fmt.Errorf("write %s: %w", tag, err)
+		return nil, fmt.Errorf("write %s: %w", tag, err)
 	}
 	o.log().Debug("stored", "tag", tag.String(), "mediaType", string(mt))
-	return nil
+	return ann, nil
 }

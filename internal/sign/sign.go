@@ -35,7 +35,11 @@ func Sign(ctx context.Context, ref name.Digest, s signature.Signer, annotations 
 	if err != nil {
 		return err
 	}
-	if err := mustExist(ctx, ref, o); err != nil {
+	if _, err := o.referrersOn(); err != nil {
+		return fmt.Errorf("sign %s: %w", ref, err)
+	}
+	subject, err := mustExist(ctx, ref, o)
+	if err != nil {
 		return fmt.Errorf("sign: %w", err)
 	}
 	var ann map[string]any
@@ -71,9 +75,18 @@ func Sign(ctx context.Context, ref name.Digest, s signature.Signer, annotations 
 		}
 		return self.VerifySignature(bytes.NewReader(old), bytes.NewReader(body), options.WithContext(ctx)) == nil
 	}
-	if err := appendLayer(ctx, tag, body, SimpleSigningMediaType,
-		map[string]string{SignatureAnnotation: base64.StdEncoding.EncodeToString(sig)}, same, o); err != nil {
+	stored, err := appendLayer(ctx, tag, body, SimpleSigningMediaType,
+		map[string]string{SignatureAnnotation: base64.StdEncoding.EncodeToString(sig)}, same, o)
+	if err != nil {
 		return fmt.Errorf("sign %s: %w", ref, err)
+	}
+	// The referrer carries the signature now in the tag (the earlier one
+	// when this payload was signed before), so signing twice pushes the
+	// same referrer manifest.
+	if on, _ := o.referrersOn(); on {
+		if err := putReferrer(ctx, subject, ref, SignatureArtifactType, body, SimpleSigningMediaType, stored, o); err != nil {
+			return fmt.Errorf("sign %s: %w", ref, err)
+		}
 	}
 	return nil
 }
@@ -116,19 +129,19 @@ func verify(ctx context.Context, ref name.Digest, keys []keyed, o Options) ([]Ve
 		return nil, err
 	}
 	want := ref.DigestStr()
-	m, found, err := fetchCompanion(ctx, tag, o)
+	layers, where, err := companionLayers(ctx, ref, tag, SignatureArtifactType, o)
 	if err != nil {
 		return nil, fmt.Errorf("verify %s: %w", ref, err)
 	}
-	if !found || len(m.Layers) == 0 {
-		return nil, fmt.Errorf("verify %s: %w (no %s)", ref, ErrNoSignatures, tag.TagStr())
+	if len(layers) == 0 {
+		return nil, fmt.Errorf("verify %s: %w (no %s)", ref, ErrNoSignatures, where)
 	}
 	var (
 		out      []Verified
 		tried    int
 		mismatch []string
 	)
-	for _, l := range m.Layers {
+	for _, l := range layers {
 		if string(l.MediaType) != SimpleSigningMediaType {
 			continue
 		}
@@ -171,7 +184,7 @@ func verify(ctx context.Context, ref name.Digest, keys []keyed, o Options) ([]Ve
 		return nil, fmt.Errorf("verify %s: a valid signature names %s, not this image: %w", ref, mismatch[0], ErrDigestMismatch)
 	}
 	if tried == 0 {
-		return nil, fmt.Errorf("verify %s: %w (%s holds no simple-signing layers)", ref, ErrNoSignatures, tag.TagStr())
+		return nil, fmt.Errorf("verify %s: %w (no simple-signing layers in %s)", ref, ErrNoSignatures, where)
 	}
 	return nil, fmt.Errorf("verify %s: %d signature(s) tried against %d key(s) (%s), none verifies: %w",
 		ref, tried, len(keys), keyList(keys), ErrNoValidSignature)
