@@ -6,6 +6,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"io"
+	"log"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +17,7 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -398,4 +402,116 @@ func mustRead(t *testing.T, p string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestSignReferrersDockerRegistry: Debian's docker-registry has no
+// referrers API; the default mode stores the cosign tags only, without an
+// error and without a referrers fallback tag, and remembers the answer.
+func TestSignReferrersDockerRegistry(t *testing.T) {
+	reg := anonRegistry(t)
+	ctx := t.Context()
+	ref := pushRandom(t, reg, "referrers/none")
+	key, _, err := signature.NewDefaultECDSASignerVerifier()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := sign.Options{Support: &sign.ReferrersSupport{}}
+	if err := sign.Sign(ctx, ref, key, nil, o); err != nil {
+		t.Fatal(err)
+	}
+	if err := sign.Attest(ctx, ref, key, scanPredicateType, []byte(`{"findings":[]}`), o); err != nil {
+		t.Fatal(err)
+	}
+	if sup, known := o.Support.Known(ref.Context().RegistryStr()); sup || !known {
+		t.Errorf("Support.Known = %v, %v; want false, true", sup, known)
+	}
+	for _, tag := range []name.Tag{companion(t, ref, ".sig"), companion(t, ref, ".att")} {
+		if _, err := remote.Get(tag, remote.WithContext(ctx)); err != nil {
+			t.Errorf("%s: %v", tag, err)
+		}
+	}
+	fallback := ref.Context().Tag(strings.Replace(ref.DigestStr(), ":", "-", 1))
+	if _, err := remote.Get(fallback, remote.WithContext(ctx)); err == nil {
+		t.Errorf("a referrers fallback tag %s was written", fallback)
+	}
+	if _, err := sign.Verify(ctx, ref, []signature.Verifier{key}, o); err != nil {
+		t.Error(err)
+	}
+	if _, err := sign.VerifyAttestations(ctx, ref, []signature.Verifier{key}, scanPredicateType, o); err != nil {
+		t.Error(err)
+	}
+}
+
+// referrersRegistry is go-containerregistry's registry with the OCI 1.1
+// referrers API on 127.0.0.1 (Debian's docker-registry has none).
+func referrersRegistry(t *testing.T) string {
+	t.Helper()
+	srv := httptest.NewServer(ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0)), ggcrregistry.WithReferrersSupport(true)))
+	t.Cleanup(srv.Close)
+	return strings.TrimPrefix(srv.URL, "http://")
+}
+
+// TestSignReferrersCosign: against a registry with the referrers API, the
+// referrer vigil writes is what `cosign verify --experimental-oci11` reads
+// (the .sig tag deleted first), and vigil reads the referrer `cosign sign
+// --registry-referrers-mode=oci-1-1` writes (no tag at all).
+func TestSignReferrersCosign(t *testing.T) {
+	cs := newCosign(t)
+	ctx := t.Context()
+	host := referrersRegistry(t)
+	cs.mustRun(t, "generate-key-pair")
+	k := loadKeyFiles(t, filepath.Join(cs.dir, "cosign.key"), filepath.Join(cs.dir, "cosign.pub"))
+	push := func(repo string) name.Digest {
+		t.Helper()
+		img, err := random.Image(512, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tag, err := name.NewTag(host + "/" + repo + ":latest")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := remote.Write(tag, img, remote.WithContext(ctx)); err != nil {
+			t.Fatal(err)
+		}
+		d, err := img.Digest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tag.Context().Digest(d.String())
+	}
+
+	t.Run("vigil signs, cosign reads the referrer", func(t *testing.T) {
+		ref := push("referrers/vigil")
+		if err := sign.Sign(ctx, ref, k.signer, nil, sign.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := remote.Delete(companion(t, ref, ".sig"), remote.WithContext(ctx)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sign.Verify(ctx, ref, []signature.Verifier{k.verifier}, sign.Options{}); err != nil {
+			t.Errorf("sign.Verify from the referrer: %v", err)
+		}
+		args := append(append([]string{"verify", "--experimental-oci11", "--key", k.pub}, cosignVerifyFlags...), ref.String())
+		if out, err := cs.run(t, args...); err != nil {
+			t.Errorf("cosign verify --experimental-oci11 of vigil's referrer: %v\n%s", err, out)
+		}
+	})
+
+	t.Run("cosign signs a referrer, vigil verifies", func(t *testing.T) {
+		ref := push("referrers/cosign")
+		args := append(append([]string{"sign", "--key", k.priv, "--registry-referrers-mode=oci-1-1"}, cosignSignFlags...), ref.String())
+		exp := *cs
+		exp.env = append(append([]string(nil), cs.env...), "COSIGN_EXPERIMENTAL=1")
+		exp.mustRun(t, args...)
+		if _, err := remote.Get(companion(t, ref, ".sig"), remote.WithContext(ctx)); err == nil {
+			t.Fatal("cosign wrote a .sig tag too: the referrer would not be tested alone")
+		}
+		got, err := sign.Verify(ctx, ref, []signature.Verifier{k.verifier}, sign.Options{})
+		if err != nil || len(got) != 1 || got[0].KeyID != k.id {
+			t.Errorf("sign.Verify of cosign's referrer = %+v, %v", got, err)
+		}
+		_, err = sign.Verify(ctx, ref, []signature.Verifier{k.verifier}, sign.Options{Referrers: sign.ReferrersOff})
+		wantError(t, err, sign.ErrNoSignatures, ".sig")
+	})
 }
