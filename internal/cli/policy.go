@@ -132,13 +132,14 @@ func signaturesFor(ctx context.Context, g *globals, p *policy.Policy, ref string
 	if err != nil {
 		return nil, err
 	}
+	o := signOptions(g, ropts)
 	var out []policy.Signature
 	for _, s := range signers {
 		v, err := sign.LoadPublicKey(s.PublicKey)
 		if err != nil {
 			return nil, fmt.Errorf("policy signer %s: %w", s.Name, err)
 		}
-		res, err := cache.Verify(ctx, d, []signature.Verifier{v}, sign.Options{Remote: ropts, Log: g.log})
+		res, err := cache.Verify(ctx, d, []signature.Verifier{v}, o)
 		if err != nil {
 			g.log.Info("signature not verified", "signer", s.Name, "err", err)
 			continue
@@ -341,7 +342,7 @@ one of its signers.`,
 			if err := remote.Write(byDigest, img, ropts...); err != nil {
 				return fmt.Errorf("push %s: %w", byDigest, err)
 			}
-			o := sign.Options{Remote: ropts, Log: g.log}
+			o := signOptions(g, ropts)
 			if err := sign.Sign(ctx, byDigest, signer, nil, o); err != nil {
 				return err
 			}

@@ -63,6 +63,13 @@ func remoteFor(ctx context.Context, ref string, insecure bool) (name.Digest, []r
 	return d, ropts, nil
 }
 
+// signOptions are the options of one command's registry operations: one
+// answer per registry to whether it serves the OCI 1.1 referrers API
+// (signatures and attestations go there too when it does).
+func signOptions(g *globals, ropts []remote.Option) sign.Options {
+	return sign.Options{Remote: ropts, Log: g.log, Support: &sign.ReferrersSupport{}}
+}
+
 // keyPassword reads the private key's password: $VIGIL_PASSWORD, else
 // $COSIGN_PASSWORD (so cosign's keys and scripts work as they are), else a
 // prompt on a terminal; empty without one.
@@ -178,7 +185,7 @@ only that digest is signed. Nothing is sent to a transparency log.`,
 			if err != nil {
 				return err
 			}
-			if err := sign.Sign(cmd.Context(), ref, s, ann, sign.Options{Remote: ropts, Log: g.log}); err != nil {
+			if err := sign.Sign(cmd.Context(), ref, s, ann, signOptions(g, ropts)); err != nil {
 				return err
 			}
 			fmt.Fprintf(stdio.Out, "Signed %s\n", ref)
@@ -229,7 +236,7 @@ accepts it. --predicate attaches a JSON file instead (with --type).`,
 					return err
 				}
 			}
-			if err := sign.Attest(cmd.Context(), ref, s, predicateType, predicate, sign.Options{Remote: ropts, Log: g.log}); err != nil {
+			if err := sign.Attest(cmd.Context(), ref, s, predicateType, predicate, signOptions(g, ropts)); err != nil {
 				return err
 			}
 			fmt.Fprintf(stdio.Out, "Attested %s (%s)\n", ref, predicateType)
@@ -274,7 +281,7 @@ with the reason.`,
 				}
 				vs = append(vs, v)
 			}
-			o := sign.Options{Remote: ropts, Log: g.log}
+			o := signOptions(g, ropts)
 			cache, err := verifyCache(g, noCache)
 			if err != nil {
 				return err
