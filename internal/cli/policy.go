@@ -69,8 +69,17 @@ vulnerability limits, denied CVEs, maximum image age, required labels, Pod
 Security level, and custom CEL rules over the documented input (image,
 packages, vulnerabilities, findings, signatures, attestations, workload). The
 same file is evaluated by 'vigil check', 'vigil push', the registry watcher and
-the admission webhook. See the internal/policy package documentation for the
-format and the input.`,
+the admission webhook. 'vigil policy example' prints a complete, commented
+policy using every rule.`,
+	}
+	example := &cobra.Command{
+		Use:   "example",
+		Short: "Print a complete, commented policy using every rule",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := io.WriteString(stdio.Out, policy.Example)
+			return err
+		},
 	}
 	var file string
 	test := &cobra.Command{
@@ -112,7 +121,7 @@ format and the input.`,
 	}
 	test.Flags().StringVar(&file, "policy", "", "policy file")
 	_ = test.MarkFlagRequired("policy")
-	cmd.AddCommand(test)
+	cmd.AddCommand(test, example)
 	return cmd
 }
 
