@@ -159,17 +159,10 @@ func newCheckRule(f *finding.Finding) sarifRule {
 // writeChecks writes the secret and misconfiguration sections of the scan
 // table: one row per finding, most severe first; the layer as its number.
 func writeChecks(bw *bufio.Writer, res *match.Result, layers []inventory.LayerInfo, style func(string, string) string) error {
-	num := map[string]int{}
-	for i, l := range layers {
-		for _, d := range []string{l.DiffID, l.Digest} {
-			if _, seen := num[d]; d != "" && !seen {
-				num[d] = i
-			}
-		}
-	}
+	num := layerIndex(layers)
 	at := func(l finding.Location) string {
 		s := clean(where(l))
-		if i, ok := num[l.Layer]; ok && l.Layer != "" {
+		if i, ok := num[l.Layer]; ok {
 			s = fmt.Sprintf("layer #%d: %s", i, s)
 		}
 		return s

@@ -116,6 +116,20 @@ func VulnTable(w io.Writer, res *match.Result, opts VulnTableOptions) error {
 	return flush(bw)
 }
 
+// layerIndex maps each layer's diff ID and blob digest to its index (the
+// first layer with it, when layers repeat).
+func layerIndex(layerInfo []inventory.LayerInfo) map[string]int {
+	idx := make(map[string]int, 2*len(layerInfo))
+	for i, l := range layerInfo {
+		for _, d := range []string{l.DiffID, l.Digest} {
+			if _, seen := idx[d]; d != "" && !seen {
+				idx[d] = i
+			}
+		}
+	}
+	return idx
+}
+
 // vulnRow is one finding's cells, escaped, without styles.
 type vulnRow struct {
 	id, kev, severity, status, fixed, title string
@@ -123,14 +137,7 @@ type vulnRow struct {
 }
 
 func writeVulnRows(bw *bufio.Writer, res *match.Result, layerInfo []inventory.LayerInfo, width int, style func(string, string) string) {
-	layers := make(map[string]int, 2*len(layerInfo))
-	for i, l := range layerInfo {
-		for _, d := range []string{l.DiffID, l.Digest} {
-			if _, seen := layers[d]; d != "" && !seen {
-				layers[d] = i
-			}
-		}
-	}
+	layers := layerIndex(layerInfo)
 
 	// Groups in order of first appearance.
 	var order []string
