@@ -105,6 +105,20 @@ type layerResult struct {
 	Whiteouts []string          `json:"whiteouts,omitempty"`
 	Opaques   []string          `json:"opaques,omitempty"`
 	Stats     Stats             `json:"stats"`
+
+	// whiteouts and opaques as sets, built by index after decoding.
+	whiteoutSet, opaqueSet map[string]struct{}
+}
+
+func (r *layerResult) index() {
+	r.whiteoutSet = make(map[string]struct{}, len(r.Whiteouts))
+	for _, p := range r.Whiteouts {
+		r.whiteoutSet[p] = struct{}{}
+	}
+	r.opaqueSet = make(map[string]struct{}, len(r.Opaques))
+	for _, p := range r.Opaques {
+		r.opaqueSet[p] = struct{}{}
+	}
 }
 
 type layerInspector struct {
@@ -193,6 +207,7 @@ func layerFindings(v *image.View) (sec, fil []finding.Finding, _ Stats, _ error)
 		if err := json.Unmarshal(b, &res[i]); err != nil {
 			return nil, nil, Stats{}, fmt.Errorf("layer %d: inspection result: %w", i, err)
 		}
+		res[i].index()
 	}
 	var st Stats
 	type ruleAt struct{ rule, path string }
@@ -231,13 +246,17 @@ func layerFindings(v *image.View) (sec, fil []finding.Finding, _ Stats, _ error)
 // it. (A file replaced by a higher layer's file of the same name is not
 // marked: both are reported, each in its layer.)
 func deletedAbove(higher []layerResult, p string) bool {
-	for _, r := range higher {
+	for i := range higher {
+		r := &higher[i]
 		for a := p; a != "." && a != "/" && a != ""; a = path.Dir(a) {
-			if slices.Contains(r.Whiteouts, a) || a != p && slices.Contains(r.Opaques, a) {
+			if _, ok := r.whiteoutSet[a]; ok {
+				return true
+			}
+			if _, ok := r.opaqueSet[a]; ok && a != p {
 				return true
 			}
 		}
-		if slices.Contains(r.Opaques, ".") {
+		if _, ok := r.opaqueSet["."]; ok {
 			return true
 		}
 	}
