@@ -309,18 +309,20 @@ func (w *dirWalk) child(r *os.Root, p string, dirInfo os.FileInfo, de fs.DirEntr
 	default:
 		// Device, fifo, socket: recorded where a pattern names it (never
 		// opened), like a layer walk does.
-		if w.insp != nil {
-			if fi, err := de.Info(); err == nil {
-				if err := w.inspect(entryOf(cp, fi, EntryOther), nil); err != nil {
-					return false, err
-				}
-			}
-		}
-		if !w.m.keep(cp) {
+		keep := w.m.keep(cp)
+		if !keep && w.insp == nil {
 			return false, nil
 		}
 		fi, err := de.Info()
 		if err != nil {
+			return false, nil
+		}
+		if w.insp != nil {
+			if err := w.inspect(entryOf(cp, fi, EntryOther), nil); err != nil {
+				return false, err
+			}
+		}
+		if !keep {
 			return false, nil
 		}
 		return true, w.record(&entry{Path: cp, Kind: kindOther, Mode: uint32(fi.Mode().Perm()), MTime: fi.ModTime().Unix(),
