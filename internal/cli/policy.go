@@ -56,7 +56,7 @@ func (f *policyFlags) add(c *cobra.Command) {
 	fl.BoolVar(&f.insecure, "insecure", false, "UNSAFE: allow plain HTTP and unverified TLS to the registry")
 	fl.StringVarP(&f.format, "format", "f", "table", "output format: table, json")
 	fl.IntVar(&f.exitCode, "exit-code", defaultDenyExitCode, "exit status when the policy denies the image")
-	fl.DurationVar(&f.maxDBAge, "max-db-age", 7*24*time.Hour, "warn when a source's data is older than this (0: never)")
+	fl.DurationVar(&f.maxDBAge, "max-db-age", defaultScanFlags().maxAge, "warn when a source's data is older than this (0: never)")
 	_ = c.MarkFlagRequired("policy")
 }
 

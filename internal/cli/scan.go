@@ -66,6 +66,7 @@ given: then N when any finding remains after --severity, --ignore-unfixed,
 --ignorefile and --vex. 1 on errors, 2 on usage mistakes.`,
 	}
 	var f scanFlags
+	defaults := defaultScanFlags()
 	addFlags := func(c *cobra.Command) {
 		fl := c.Flags()
 		fl.StringVarP(&f.format, "format", "f", "table", "output format: "+strings.Join(scanFormatNames(), ", "))
@@ -75,15 +76,14 @@ given: then N when any finding remains after --severity, --ignore-unfixed,
 		fl.IntVar(&f.exitCode, "exit-code", 0, "exit with this status when any finding remains (0: never)")
 		fl.StringVar(&f.ignoreFile, "ignorefile", "", "ignore file (YAML: id, package, reason, expires); default "+defaultIgnoreFile+" when present")
 		fl.StringSliceVar(&f.vex, "vex", nil, "OpenVEX or CycloneDX VEX document whose not_affected statements suppress findings (repeatable)")
-		fl.DurationVar(&f.maxAge, "max-db-age", 7*24*time.Hour, "warn when a source's data is older than this (0: never)")
+		fl.DurationVar(&f.maxAge, "max-db-age", defaults.maxAge, "warn when a source's data is older than this (0: never)")
 	}
 	addImageFlags := func(c *cobra.Command) {
 		fl := c.Flags()
-		fl.StringSliceVar(&f.scanners, "scanners", []string{match.ScannerVuln, match.ScannerSecret, match.ScannerMisconfig},
-			"what to look for (comma-separated): vuln, secret, misconfig")
-		fl.Int64Var(&f.secretMaxSize, "secret-max-size", secrets.DefaultMaxFileSize, "skip files larger than this many bytes in the secret scan (-1: no limit)")
+		fl.StringSliceVar(&f.scanners, "scanners", defaults.scanners, "what to look for (comma-separated): vuln, secret, misconfig")
+		fl.Int64Var(&f.secretMaxSize, "secret-max-size", defaults.secretMaxSize, "skip files larger than this many bytes in the secret scan (-1: no limit)")
 		fl.BoolVar(&f.secretBinary, "secret-scan-binary", false, "scan files that look binary for secrets too")
-		fl.StringSliceVar(&f.secretSkip, "secret-skip-dir", secrets.DefaultSkipDirs(),
+		fl.StringSliceVar(&f.secretSkip, "secret-skip-dir", defaults.secretSkip,
 			"directories (a name or a run of them, anywhere in a path) whose files the secret scan skips; 'none' skips none")
 	}
 	imageCmd := &cobra.Command{
@@ -197,12 +197,18 @@ func runScan(cmd *cobra.Command, g *globals, stdio IO, f scanFlags, take func(sc
 	return nil
 }
 
-// defaultScanFlags are the scan flags' defaults, for commands that scan
-// without offering every scan flag (attest, check, push).
+// allScanners are the scanners in their fixed order.
+func allScanners() []string {
+	return []string{match.ScannerVuln, match.ScannerSecret, match.ScannerMisconfig}
+}
+
+// defaultScanFlags are the scan flags' defaults: the scan commands' flag
+// defaults, and the settings of commands that scan without offering every
+// scan flag (attest, check, push).
 func defaultScanFlags() scanFlags {
 	return scanFlags{
 		maxAge:        7 * 24 * time.Hour,
-		scanners:      []string{match.ScannerVuln, match.ScannerSecret, match.ScannerMisconfig},
+		scanners:      allScanners(),
 		secretMaxSize: secrets.DefaultMaxFileSize,
 		secretSkip:    secrets.DefaultSkipDirs(),
 	}
@@ -292,7 +298,7 @@ func openDB(g *globals) (*vulndb.DB, error) {
 
 // parseScanners checks --scanners and returns them in a fixed order.
 func parseScanners(names []string) ([]string, error) {
-	all := []string{match.ScannerVuln, match.ScannerSecret, match.ScannerMisconfig}
+	all := allScanners()
 	var out []string
 	for _, n := range names {
 		n = strings.ToLower(strings.TrimSpace(n))

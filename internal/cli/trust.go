@@ -246,7 +246,7 @@ accepts it. --predicate attaches a JSON file instead (with --type).`,
 	cmd.Flags().StringSliceVar(&f.keys, "key", nil, "private key file (cosign format)")
 	cmd.Flags().StringVar(&predicateFile, "predicate", "", "attach this JSON file instead of a scan result")
 	cmd.Flags().StringVar(&predicateType, "type", ScanPredicateType, "predicate type URI")
-	cmd.Flags().DurationVar(&maxDBAge, "max-db-age", 7*24*time.Hour, "warn when a source's data is older than this (0: never)")
+	cmd.Flags().DurationVar(&maxDBAge, "max-db-age", defaultScanFlags().maxAge, "warn when a source's data is older than this (0: never)")
 	f.addRegistry(cmd)
 	return cmd
 }
