@@ -127,8 +127,8 @@ func (w *layerWalk) regular(ctx context.Context, p string, hdr *tar.Header, tr *
 	}
 	err := w.regularWalk(p, hdr, r, keep)
 	if tee != nil {
-		if ferr := tee.finish(err); err == nil {
-			err = ferr
+		if ierr := tee.finish(err); err == nil && ierr != nil {
+			return w.inspectErr(ctx, p, hdr, ierr)
 		}
 		return err
 	}
@@ -140,16 +140,23 @@ func (w *layerWalk) regular(ctx context.Context, p string, hdr *tar.Header, tr *
 		content = &markReader{tr}
 	}
 	if err := w.insp.Entry(ctx, info, content); err != nil {
-		var le *LayerError
-		if errors.As(err, &le) {
-			return le
-		}
-		if ctx.Err() == nil && content != nil && isReadErr(err) {
-			return w.refuse(hdr.Name, "truncated or corrupt file content", err)
-		}
-		return fmt.Errorf("layer %s: inspect %s: %w", w.id, p, err)
+		return w.inspectErr(ctx, p, hdr, err)
 	}
 	return nil
+}
+
+// inspectErr is the walk's error for an inspector's failure on the regular
+// file p: a corrupt stream the inspector read refuses the layer as the
+// walk's own reads do; anything else says which file was being inspected.
+func (w *layerWalk) inspectErr(ctx context.Context, p string, hdr *tar.Header, err error) error {
+	var le *LayerError
+	if errors.As(err, &le) {
+		return le
+	}
+	if ctx.Err() == nil && isReadErr(err) {
+		return w.refuse(hdr.Name, "truncated or corrupt file content", err)
+	}
+	return fmt.Errorf("layer %s: inspect %s: %w", w.id, p, err)
 }
 
 func (w *layerWalk) regularWalk(p string, hdr *tar.Header, r io.Reader, keep bool) error {
@@ -230,13 +237,14 @@ func (t *teeInspect) Read(p []byte) (int, error) {
 }
 
 // finish reads what the walk left for the inspector, closes the pipe and
-// waits for the inspector. walkErr is the walk's own result for the file.
+// waits for the inspector. walkErr is the walk's own result for the file;
+// it is returned when set, else the inspector's error.
 func (t *teeInspect) finish(walkErr error) error {
 	if walkErr == nil && !t.dead {
 		for !t.dead {
 			if _, err := t.Read(t.buf); err != nil {
 				if err != io.EOF {
-					walkErr = err
+					walkErr = &readErr{err} // the stream's fault, as if the walk had read it
 				}
 				break
 			}
